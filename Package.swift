@@ -1,0 +1,30 @@
+// swift-tools-version:5.10
+// Pretext: the framework package. Its one library product is dynamic so that `ssl-run` and every method
+// plugin (built in other packages, see Plugins/ and templates/) share one loaded copy of it; see README.
+import PackageDescription
+
+let package = Package(
+    name: "Pretext",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Pretext", type: .dynamic, targets: ["Pretext"]),
+        .executable(name: "pretext-bench", targets: ["PretextBench"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .target(name: "CImageCodec", path: "Sources/CImageCodec",
+                linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
+        .target(name: "PretextTensor", dependencies: ["CBLAS"]),
+        .target(name: "PretextNN", dependencies: ["PretextTensor"]),
+        .target(name: "PretextData", dependencies: ["PretextTensor", "CImageCodec"]),
+        .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData"]),
+        .target(name: "PretextKit", dependencies: ["PretextCore"]),
+        .target(name: "PretextRunner", dependencies: ["PretextKit"]),
+        .target(name: "Pretext", dependencies: ["PretextTensor", "PretextNN", "PretextData",
+                                                "PretextCore", "PretextKit", "PretextRunner"]),
+        .executableTarget(name: "PretextBench", dependencies: ["PretextTensor"]),
+        .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor"]),
+        .testTarget(name: "PretextDataTests", dependencies: ["PretextData"]),
+        .testTarget(name: "PretextNNTests", dependencies: ["PretextNN"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// The Core layer of Pretext (see DESIGN.md); filled in by its issue.
+@_exported import PretextTensor

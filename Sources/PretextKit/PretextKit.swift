@@ -1,0 +1,2 @@
+// The Kit layer of Pretext (see DESIGN.md); filled in by its issue.
+@_exported import PretextTensor

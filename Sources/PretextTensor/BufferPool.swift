@@ -1,0 +1,69 @@
+import Foundation
+
+/// A size-bucketed pool of float buffers, so a training step reuses the memory of the previous one
+/// instead of going back to `malloc` for every intermediate tensor.
+///
+/// Buffers are bucketed by the next power of two of their element count (small ones round up to 64);
+/// each bucket keeps at most a few free buffers and the whole pool at most `maxPooledBytes`.
+public final class BufferPool: @unchecked Sendable {
+    public static let shared = BufferPool()
+
+    /// Upper bound on memory kept around while idle.
+    public var maxPooledBytes = 2 << 30
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var pooledBytes = 0
+    private let lock = NSLock()
+
+    /// The capacity actually allocated for a request of `count` floats.
+    @inline(__always)
+    static func bucket(_ count: Int) -> Int {
+        if count <= 64 { return 64 }
+        return 1 << (Int.bitWidth - (count - 1).leadingZeroBitCount)
+    }
+
+    /// A buffer of at least `count` floats; contents are undefined. Give it back with `release`.
+    public func acquire(_ count: Int) -> (pointer: UnsafeMutablePointer<Float>, capacity: Int) {
+        let cap = BufferPool.bucket(count)
+        lock.lock()
+        if var list = free[cap], let p = list.popLast() {
+            free[cap] = list
+            pooledBytes -= cap * 4
+            lock.unlock()
+            return (p, cap)
+        }
+        lock.unlock()
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: cap * 4, alignment: 64)
+        return (raw.bindMemory(to: Float.self, capacity: cap), cap)
+    }
+
+    /// Returns a buffer obtained from `acquire` (with the capacity `acquire` reported).
+    public func release(_ p: UnsafeMutablePointer<Float>, capacity: Int) {
+        lock.lock()
+        if pooledBytes + capacity * 4 <= maxPooledBytes, (free[capacity]?.count ?? 0) < 16 {
+            free[capacity, default: []].append(p)
+            pooledBytes += capacity * 4
+            lock.unlock()
+            return
+        }
+        lock.unlock()
+        UnsafeMutableRawPointer(p).deallocate()
+    }
+
+    /// Frees every pooled buffer (e.g. between benchmark cases).
+    public func drain() {
+        lock.lock()
+        let all = free.values.flatMap { $0 }
+        free = [:]
+        pooledBytes = 0
+        lock.unlock()
+        for p in all { UnsafeMutableRawPointer(p).deallocate() }
+    }
+
+    /// Runs `body` with a scratch buffer of `count` floats from the pool.
+    @inline(__always)
+    public func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        let (p, cap) = acquire(max(count, 1))
+        defer { release(p, capacity: cap) }
+        return try body(p)
+    }
+}
