@@ -25,6 +25,7 @@ extension Tensor {
         }
         let out = Tensor(scalar: Float(total / Double(Swift.max(n, 1))))
         return Tensor.record(out, "cross_entropy", [self]) { g in
+            let lp = logp.storage.pointer   // captures logp, keeping its storage alive until backward
             let scale = g.item / Float(Swift.max(n, 1))
             let gi = Tensor(shape: [n, c]) { b in
                 for i in 0..<n {

@@ -36,9 +36,22 @@ final class ElementwiseTests: XCTestCase {
             try checkGradients([a, b]) { try $0[0] * $0[1] }
             let bPos = try b.abs() + Tensor(scalar: 1)   // keep the divisor away from 0
             try checkGradients([a, bPos.detached()]) { try $0[0] / $0[1] }
+        }
+        // maximum/minimum have a kink where a == b: use values on two interleaved grids (a on multiples
+        // of 0.5, b offset by 0.25) so no pair is within the difference step of a tie.
+        for (sa, sb) in [([3, 4], [3, 4]), ([2, 1, 4], [3, 1])] {
+            let na = sa.reduce(1, *), nb = sb.reduce(1, *)
+            var rng = RNG(seed: 3)
+            let a = Tensor(shape: sa, scalars: rng.permutation(na).map { Float($0) * 0.5 - 1 })
+            let b = Tensor(shape: sb, scalars: rng.permutation(nb).map { Float($0) * 0.5 - 0.75 })
             try checkGradients([a, b]) { try $0[0].maximum($0[1]) }
             try checkGradients([a, b]) { try $0[0].minimum($0[1]) }
         }
+        // Ties split the gradient evenly, as PyTorch.
+        let t = Tensor([1, 2], requiresGrad: true), u = Tensor([1, 3], requiresGrad: true)
+        try t.maximum(u).sum().backward()
+        XCTAssertEqual(t.grad?.scalars, [0.5, 0])
+        XCTAssertEqual(u.grad?.scalars, [0.5, 1])
     }
 
     func testScalarFormsAndNegation() throws {

@@ -27,8 +27,10 @@ final class RNGTests: XCTestCase {
         // Pin the generator: a silent change would change every seeded run.
         var rng = RNG(seed: 0)
         let first = (0..<3).map { _ in rng.next() }
+        XCTAssertEqual(first, [4_768_932_952_251_265_552, 16_168_679_545_894_742_312, 6_487_188_721_686_299_062])
         var again = RNG(seed: 0)
-        XCTAssertEqual(first, (0..<3).map { _ in again.next() })
+        XCTAssertEqual(again.uniform(), 0.258_524_36)
+        XCTAssertEqual(again.normal(), -0.306_139_26, accuracy: 1e-7)
         var r = RNG(seed: 42)
         let n = Tensor.normal([100_000], rng: &r)
         let mean = n.scalars.reduce(0, +) / 100_000
