@@ -1,0 +1,485 @@
+/// Raw 2-D convolution kernels over NCHW float buffers, weight `[O, C/groups, KH, KW]` as in PyTorch.
+///
+/// The general path lowers each image to columns (`im2col`: one row per (channel, kh, kw), one column per
+/// output pixel) and multiplies by the weight with one GEMM per group; the input gradient goes the other
+/// way (GEMM, then `col2im` scatters the columns back). 1×1 stride-1 unpadded convolutions skip the
+/// lowering (the image already is its column matrix), and convolutions with one input channel per group
+/// (depthwise) use direct loops, since their GEMMs would be matrix-vector products.
+///
+/// Work is split across threads over the images of the batch, each thread with its own scratch columns
+/// from `BufferPool`; the weight gradient gets one partial sum per thread, added up at the end, so results
+/// do not depend on scheduling. Small images (late ResNet stages: 8×8, 4×4) are lowered several at a time
+/// into one wider column matrix, because GEMMs with only 16 or 64 columns run far below peak. When the
+/// batch is smaller than the thread count, each image is processed with the threads splitting the
+/// lowering and the GEMMs instead.
+public enum ConvKernels {
+    // MARK: - Public entry points
+
+    /// `output[N, O, OH, OW] = conv(input[N, C, H, W], weight) + bias`, overwriting `output`.
+    public static func forward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        let p = Plan(g)
+        if p.direct { return depthwiseForward(p, input, weight, bias, output) }
+        p.forEachStep { base, count, inner, scratch in
+            forwardStep(p, input, weight, bias, output, base: base, count: count, inner: inner, scratch: scratch)
+        }
+    }
+
+    /// `gradInput[N, C, H, W]` from `gradOutput[N, O, OH, OW]`, overwriting `gradInput`.
+    public static func backwardInput(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>,
+                                     weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
+        let p = Plan(g)
+        if p.direct { return depthwiseBackwardInput(p, gradOutput, weight, gradInput) }
+        p.forEachStep { base, count, inner, scratch in
+            backwardInputStep(p, gradOutput, weight, gradInput, base: base, count: count, inner: inner,
+                              scratch: scratch)
+        }
+    }
+
+    /// `gradWeight[O, C/groups, KH, KW]` (summed over the batch), overwriting `gradWeight`.
+    public static func backwardWeight(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>,
+                                      input: UnsafePointer<Float>, gradWeight: UnsafeMutablePointer<Float>) {
+        let p = Plan(g)
+        if p.direct { return depthwiseBackwardWeight(p, gradOutput, input, gradWeight) }
+        let wCount = g.weightCount
+        // Chunk 0 accumulates straight into gradWeight; the others into their own partial buffers.
+        BufferPool.shared.withScratch(wCount &* max(0, p.chunks &- 1)) { partials in
+            p.forEachStep { base, count, inner, scratch in
+                let chunk = p.chunkIndex(ofImage: base)
+                let dst = chunk == 0 ? gradWeight : partials + (chunk &- 1) &* wCount
+                let first = base == p.chunkRange(chunk).lowerBound
+                backwardWeightStep(p, gradOutput, input, dst, base: base, count: count, accumulate: !first,
+                                   inner: inner, scratch: scratch)
+            }
+            if p.chunks > 1 {
+                Parallel.forRanges(wCount, costPerItem: p.chunks) { r in
+                    for c in 1..<p.chunks {
+                        let src = partials + (c &- 1) &* wCount
+                        for i in r { gradWeight[i] += src[i] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `gradBias[O]` = gradOutput summed over batch and pixels, overwriting `gradBias`.
+    public static func backwardBias(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>,
+                                    gradBias: UnsafeMutablePointer<Float>) {
+        let o = g.outChannels, ohw = g.outH &* g.outW, n = g.batch
+        Parallel.forRanges(o, costPerItem: n &* ohw) { r in
+            for c in r {
+                var s: Double = 0
+                for i in 0..<n { s += Double(KernelMath.sum(gradOutput + (i &* o &+ c) &* ohw, ohw)) }
+                gradBias[c] = Float(s)
+            }
+        }
+    }
+
+    // MARK: - Plan
+
+    /// Everything derived from the geometry once per call: GEMM sizes, how images are grouped into
+    /// GEMMs, and how the batch is split across threads.
+    struct Plan {
+        let g: Conv2dGeometry
+        let cg, og, kk, ckk, hw, ohw, imageIn, imageOut: Int
+        /// Convolution is a plain GEMM on the image (1×1, stride 1, no padding).
+        let pointwise: Bool
+        /// One input channel per group: handled by direct loops.
+        let direct: Bool
+        /// Images lowered side by side into one column matrix per GEMM.
+        let imagesPerGemm: Int
+        /// Number of batch chunks run concurrently (1 when running serially or image-parallel).
+        let chunks: Int
+        /// Whether each image step itself splits its work across threads.
+        let inner: Bool
+
+        /// Column matrices narrower than this are widened by lowering several images at once.
+        static let targetColumns = 256
+        /// Cap on the column scratch per thread (floats), so batching images stays cache-friendly.
+        static let maxColumnScratch = 1 << 21
+
+        init(_ g: Conv2dGeometry) {
+            self.g = g
+            cg = g.inChannelsPerGroup
+            og = g.outChannelsPerGroup
+            kk = g.kernelH &* g.kernelW
+            ckk = cg &* kk
+            hw = g.height &* g.width
+            ohw = g.outH &* g.outW
+            imageIn = g.inChannels &* hw
+            imageOut = g.outChannels &* ohw
+            pointwise = g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1
+                && g.padH == 0 && g.padW == 0
+            direct = cg == 1 && g.groups > 1
+            let threads = Parallel.threads
+            let macs = g.batch &* g.outChannels &* ckk &* ohw
+            if threads <= 1 || macs < (1 << 20) {
+                chunks = 1; inner = false
+            } else if g.batch >= threads && (g.batch % threads == 0 || g.batch >= 4 &* threads) {
+                chunks = threads; inner = false
+            } else {
+                chunks = 1; inner = true
+            }
+            let perChunk = (g.batch + chunks - 1) / chunks
+            var k = max(1, (Plan.targetColumns + ohw - 1) / ohw)
+            k = min(k, perChunk, max(1, Plan.maxColumnScratch / max(1, g.inChannels &* kk &* ohw)))
+            imagesPerGemm = k
+        }
+
+        @inline(__always) func chunkRange(_ c: Int) -> Range<Int> {
+            (g.batch &* c / chunks)..<(g.batch &* (c &+ 1) / chunks)
+        }
+
+        @inline(__always) func chunkIndex(ofImage i: Int) -> Int {
+            var c = 0
+            while !chunkRange(c).contains(i) { c &+= 1 }
+            return c
+        }
+
+        /// Floats of per-thread scratch: column matrix, then a gathered output-sized block when
+        /// several images share a GEMM.
+        var columnScratch: Int {
+            pointwise && imagesPerGemm == 1 ? 0 : g.inChannels &* kk &* imagesPerGemm &* ohw
+        }
+        var outputScratch: Int { imagesPerGemm > 1 ? g.outChannels &* imagesPerGemm &* ohw : 0 }
+
+        /// Calls `step(firstImage, imageCount, innerParallel, scratch)` for consecutive groups of
+        /// `imagesPerGemm` images, chunks of the batch running on different threads.
+        func forEachStep(_ step: (Int, Int, Bool, UnsafeMutablePointer<Float>) -> Void) {
+            let scratchCount = columnScratch &+ outputScratch
+            KernelThreads.run(g.batch, chunks: chunks) { _, range in
+                BufferPool.shared.withScratch(scratchCount) { scratch in
+                    var base = range.lowerBound
+                    while base < range.upperBound {
+                        let count = min(imagesPerGemm, range.upperBound &- base)
+                        step(base, count, inner, scratch)
+                        base &+= count
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - GEMM path steps
+
+    static func forwardStep(_ p: Plan, _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                            _ bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>,
+                            base: Int, count: Int, inner: Bool, scratch: UnsafeMutablePointer<Float>) {
+        let ld = count &* p.ohw
+        let cols = lower(p, input, base: base, count: count, inner: inner, scratch: scratch)
+        let dst = count == 1 ? output + base &* p.imageOut : scratch + p.columnScratch
+        for gi in 0..<p.g.groups {
+            GemmKernels.sgemm(m: p.og, n: ld, k: p.ckk, a: weight + gi &* p.og &* p.ckk, lda: p.ckk,
+                              b: cols + gi &* p.ckk &* ld, ldb: ld, c: dst + gi &* p.og &* ld, ldc: ld,
+                              parallel: inner)
+        }
+        // Scatter the side-by-side images back to NCHW, adding the bias on the way.
+        let o = p.g.outChannels, ohw = p.ohw
+        forRows(o, cost: count &* ohw, inner: inner) { r in
+            for c in r {
+                let b = bias?[c] ?? 0
+                for j in 0..<count {
+                    let out = output + ((base &+ j) &* p.imageOut &+ c &* ohw)
+                    if count == 1 {
+                        if bias != nil { for i in 0..<ohw { out[i] += b } }
+                    } else {
+                        let src = dst + (c &* ld &+ j &* ohw)
+                        for i in 0..<ohw { out[i] = src[i] + b }
+                    }
+                }
+            }
+        }
+    }
+
+    static func backwardInputStep(_ p: Plan, _ gradOutput: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                                  _ gradInput: UnsafeMutablePointer<Float>, base: Int, count: Int, inner: Bool,
+                                  scratch: UnsafeMutablePointer<Float>) {
+        let ld = count &* p.ohw
+        let gOut = gatherGradOutput(p, gradOutput, base: base, count: count, inner: inner,
+                                    into: scratch + p.columnScratch)
+        if p.pointwise && count == 1 {
+            let dst = gradInput + base &* p.imageIn
+            for gi in 0..<p.g.groups {
+                GemmKernels.sgemm(transA: true, m: p.cg, n: p.hw, k: p.og, a: weight + gi &* p.og &* p.cg,
+                                  lda: p.cg, b: gOut + gi &* p.og &* ld, ldb: ld,
+                                  c: dst + gi &* p.cg &* p.hw, ldc: p.hw, parallel: inner)
+            }
+            return
+        }
+        let cols = scratch
+        for gi in 0..<p.g.groups {
+            GemmKernels.sgemm(transA: true, m: p.ckk, n: ld, k: p.og, a: weight + gi &* p.og &* p.ckk,
+                              lda: p.ckk, b: gOut + gi &* p.og &* ld, ldb: ld,
+                              c: cols + gi &* p.ckk &* ld, ldc: ld, parallel: inner)
+        }
+        let c = p.g.inChannels
+        for j in 0..<count {
+            let img = gradInput + (base &+ j) &* p.imageIn
+            forRows(c, cost: p.kk &* p.ohw, inner: inner) { r in
+                col2im(p, UnsafePointer(cols + j &* p.ohw), ld: ld, img, channels: r)
+            }
+        }
+    }
+
+    static func backwardWeightStep(_ p: Plan, _ gradOutput: UnsafePointer<Float>, _ input: UnsafePointer<Float>,
+                                   _ gradWeight: UnsafeMutablePointer<Float>, base: Int, count: Int,
+                                   accumulate: Bool, inner: Bool, scratch: UnsafeMutablePointer<Float>) {
+        let ld = count &* p.ohw
+        let cols = lower(p, input, base: base, count: count, inner: inner, scratch: scratch)
+        let gOut = gatherGradOutput(p, gradOutput, base: base, count: count, inner: inner,
+                                    into: scratch + p.columnScratch)
+        for gi in 0..<p.g.groups {
+            GemmKernels.sgemm(transB: true, m: p.og, n: p.ckk, k: ld, a: gOut + gi &* p.og &* ld, lda: ld,
+                              b: cols + gi &* p.ckk &* ld, ldb: ld, beta: accumulate ? 1 : 0,
+                              c: gradWeight + gi &* p.og &* p.ckk, ldc: p.ckk, parallel: inner)
+        }
+    }
+
+    /// The column matrix `[C·KH·KW, count·OH·OW]` of images `base ..< base+count` (the image itself for
+    /// a single pointwise image).
+    @inline(__always)
+    static func lower(_ p: Plan, _ input: UnsafePointer<Float>, base: Int, count: Int, inner: Bool,
+                      scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        if p.pointwise && count == 1 { return input + base &* p.imageIn }
+        let ld = count &* p.ohw
+        for j in 0..<count {
+            let img = input + (base &+ j) &* p.imageIn
+            forRows(p.g.inChannels, cost: p.kk &* p.ohw, inner: inner) { r in
+                im2col(p, img, scratch + j &* p.ohw, ld: ld, channels: r)
+            }
+        }
+        return UnsafePointer(scratch)
+    }
+
+    /// gradOutput of images `base ..< base+count` as one `[O, count·OH·OW]` matrix (a copy only when
+    /// count > 1).
+    @inline(__always)
+    static func gatherGradOutput(_ p: Plan, _ gradOutput: UnsafePointer<Float>, base: Int, count: Int,
+                                 inner: Bool, into dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        if count == 1 { return gradOutput + base &* p.imageOut }
+        let ld = count &* p.ohw, ohw = p.ohw
+        forRows(p.g.outChannels, cost: ld, inner: inner) { r in
+            for c in r {
+                for j in 0..<count {
+                    (dst + (c &* ld &+ j &* ohw)).update(from: gradOutput + ((base &+ j) &* p.imageOut &+ c &* ohw),
+                                                      count: ohw)
+                }
+            }
+        }
+        return UnsafePointer(dst)
+    }
+
+    @inline(__always)
+    static func forRows(_ n: Int, cost: Int, inner: Bool, _ body: (Range<Int>) -> Void) {
+        if inner { Parallel.forRanges(n, costPerItem: cost, body) } else { body(0..<n) }
+    }
+
+    // MARK: - im2col / col2im
+
+    /// Output positions `lo ..< hi` along one axis whose input coordinate `o·stride + offset` falls
+    /// inside `0 ..< size`.
+    @inline(__always)
+    static func validRange(size: Int, out: Int, stride: Int, offset: Int) -> (Int, Int) {
+        let lo = offset >= 0 ? 0 : (-offset &+ stride &- 1) / stride
+        let last = size &- 1 &- offset
+        let hi = last < 0 ? 0 : min(out, last / stride &+ 1)
+        return (min(lo, hi), hi)
+    }
+
+    /// Writes rows `(c·KH + kh)·KW + kw` for `c` in `channels` of the column matrix (row stride `ld`)
+    /// starting at `cols`, zero where the kernel tap falls in the padding.
+    static func im2col(_ p: Plan, _ src: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, ld: Int,
+                       channels: Range<Int>) {
+        let g = p.g
+        let h = g.height, w = g.width, oh = g.outH, ow = g.outW
+        let kh = g.kernelH, kw = g.kernelW, sh = g.strideH, sw = g.strideW
+        if p.pointwise {
+            for c in channels { (cols + c &* ld).update(from: src + c &* p.hw, count: p.hw) }
+            return
+        }
+        for c in channels {
+            let plane = src + c &* p.hw
+            for i in 0..<kh {
+                let hOff = i &* g.dilationH &- g.padH
+                let (yLo, yHi) = validRange(size: h, out: oh, stride: sh, offset: hOff)
+                for j in 0..<kw {
+                    let wOff = j &* g.dilationW &- g.padW
+                    let (xLo, xHi) = validRange(size: w, out: ow, stride: sw, offset: wOff)
+                    let row = cols + ((c &* kh &+ i) &* kw &+ j) &* ld
+                    if yLo > 0 { row.update(repeating: 0, count: yLo &* ow) }
+                    if yHi < oh { (row + yHi &* ow).update(repeating: 0, count: (oh &- yHi) &* ow) }
+                    if xHi <= xLo {
+                        if yHi > yLo { (row + yLo &* ow).update(repeating: 0, count: (yHi &- yLo) &* ow) }
+                        continue
+                    }
+                    for y in yLo..<yHi {
+                        let dst = row + y &* ow
+                        let s = plane + ((y &* sh &+ hOff) &* w &+ wOff)
+                        for x in 0..<xLo { dst[x] = 0 }
+                        if sw == 1 {
+                            for x in xLo..<xHi { dst[x] = s[x] }
+                        } else {
+                            for x in xLo..<xHi { dst[x] = s[x &* sw] }
+                        }
+                        for x in xHi..<ow { dst[x] = 0 }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: overwrites planes `channels` of `img` with the sum of their column
+    /// entries.
+    static func col2im(_ p: Plan, _ cols: UnsafePointer<Float>, ld: Int, _ img: UnsafeMutablePointer<Float>,
+                       channels: Range<Int>) {
+        let g = p.g
+        let h = g.height, w = g.width, oh = g.outH, ow = g.outW
+        let kh = g.kernelH, kw = g.kernelW, sh = g.strideH, sw = g.strideW
+        if p.pointwise {
+            for c in channels { (img + c &* p.hw).update(from: cols + c &* ld, count: p.hw) }
+            return
+        }
+        for c in channels {
+            let plane = img + c &* p.hw
+            plane.update(repeating: 0, count: p.hw)
+            for i in 0..<kh {
+                let hOff = i &* g.dilationH &- g.padH
+                let (yLo, yHi) = validRange(size: h, out: oh, stride: sh, offset: hOff)
+                for j in 0..<kw {
+                    let wOff = j &* g.dilationW &- g.padW
+                    let (xLo, xHi) = validRange(size: w, out: ow, stride: sw, offset: wOff)
+                    if xHi <= xLo { continue }
+                    let row = cols + ((c &* kh &+ i) &* kw &+ j) &* ld
+                    for y in yLo..<yHi {
+                        let s = row + y &* ow
+                        let d = plane + ((y &* sh &+ hOff) &* w &+ wOff)
+                        if sw == 1 {
+                            for x in xLo..<xHi { d[x] += s[x] }
+                        } else {
+                            for x in xLo..<xHi { d[x &* sw] += s[x] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Depthwise (one input channel per group): direct loops
+
+    /// Output channel `o` reads input channel `o / og`; each output plane is built tap by tap as
+    /// row-wise multiply-adds, which vectorise for stride 1.
+    static func depthwiseForward(_ p: Plan, _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                                 _ bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>) {
+        let g = p.g
+        let o = g.outChannels, oh = g.outH, ow = g.outW, w = g.width
+        let planes = g.batch &* o
+        Parallel.forRanges(planes, costPerItem: p.kk &* p.ohw) { r in
+            for plane in r {
+                let n = plane / o, oc = plane % o, ic = oc / p.og
+                let src = input + (n &* p.imageIn &+ ic &* p.hw)
+                let dst = output + plane &* p.ohw
+                dst.update(repeating: bias?[oc] ?? 0, count: p.ohw)
+                let wt = weight + oc &* p.kk
+                for i in 0..<g.kernelH {
+                    let hOff = i &* g.dilationH &- g.padH
+                    let (yLo, yHi) = validRange(size: g.height, out: oh, stride: g.strideH, offset: hOff)
+                    for j in 0..<g.kernelW {
+                        let wOff = j &* g.dilationW &- g.padW
+                        let (xLo, xHi) = validRange(size: w, out: ow, stride: g.strideW, offset: wOff)
+                        if xHi <= xLo { continue }
+                        let k = wt[i &* g.kernelW &+ j]
+                        for y in yLo..<yHi {
+                            let d = dst + y &* ow
+                            let s = src + ((y &* g.strideH &+ hOff) &* w &+ wOff)
+                            if g.strideW == 1 {
+                                for x in xLo..<xHi { d[x] += k * s[x] }
+                            } else {
+                                let sw = g.strideW
+                                for x in xLo..<xHi { d[x] += k * s[x &* sw] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func depthwiseBackwardInput(_ p: Plan, _ gradOutput: UnsafePointer<Float>,
+                                       _ weight: UnsafePointer<Float>, _ gradInput: UnsafeMutablePointer<Float>) {
+        let g = p.g
+        let c = g.inChannels, oh = g.outH, ow = g.outW, w = g.width
+        let planes = g.batch &* c
+        Parallel.forRanges(planes, costPerItem: p.og &* p.kk &* p.ohw) { r in
+            for plane in r {
+                let n = plane / c, ic = plane % c
+                let dst = gradInput + plane &* p.hw
+                dst.update(repeating: 0, count: p.hw)
+                for m in 0..<p.og {
+                    let oc = ic &* p.og &+ m
+                    let src = gradOutput + (n &* p.imageOut &+ oc &* p.ohw)
+                    let wt = weight + oc &* p.kk
+                    for i in 0..<g.kernelH {
+                        let hOff = i &* g.dilationH &- g.padH
+                        let (yLo, yHi) = validRange(size: g.height, out: oh, stride: g.strideH, offset: hOff)
+                        for j in 0..<g.kernelW {
+                            let wOff = j &* g.dilationW &- g.padW
+                            let (xLo, xHi) = validRange(size: w, out: ow, stride: g.strideW, offset: wOff)
+                            if xHi <= xLo { continue }
+                            let k = wt[i &* g.kernelW &+ j]
+                            for y in yLo..<yHi {
+                                let s = src + y &* ow
+                                let d = dst + ((y &* g.strideH &+ hOff) &* w &+ wOff)
+                                if g.strideW == 1 {
+                                    for x in xLo..<xHi { d[x] += k * s[x] }
+                                } else {
+                                    let sw = g.strideW
+                                    for x in xLo..<xHi { d[x &* sw] += k * s[x] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func depthwiseBackwardWeight(_ p: Plan, _ gradOutput: UnsafePointer<Float>,
+                                        _ input: UnsafePointer<Float>, _ gradWeight: UnsafeMutablePointer<Float>) {
+        let g = p.g
+        let o = g.outChannels, oh = g.outH, ow = g.outW, w = g.width
+        Parallel.forRanges(o, costPerItem: g.batch &* p.kk &* p.ohw) { r in
+            for oc in r {
+                let ic = oc / p.og
+                let wt = gradWeight + oc &* p.kk
+                for i in 0..<g.kernelH {
+                    let hOff = i &* g.dilationH &- g.padH
+                    let (yLo, yHi) = validRange(size: g.height, out: oh, stride: g.strideH, offset: hOff)
+                    for j in 0..<g.kernelW {
+                        let wOff = j &* g.dilationW &- g.padW
+                        let (xLo, xHi) = validRange(size: w, out: ow, stride: g.strideW, offset: wOff)
+                        var acc: Double = 0
+                        if xHi > xLo {
+                            for n in 0..<g.batch {
+                                let go = gradOutput + (n &* p.imageOut &+ oc &* p.ohw)
+                                let src = input + (n &* p.imageIn &+ ic &* p.hw)
+                                var s: Float = 0
+                                for y in yLo..<yHi {
+                                    let gRow = go + y &* ow
+                                    let iRow = src + ((y &* g.strideH &+ hOff) &* w &+ wOff)
+                                    if g.strideW == 1 {
+                                        s += KernelMath.dot(gRow + xLo, iRow + xLo, xHi &- xLo)
+                                    } else {
+                                        let sw = g.strideW
+                                        for x in xLo..<xHi { s += gRow[x] * iRow[x &* sw] }
+                                    }
+                                }
+                                acc += Double(s)
+                            }
+                        }
+                        wt[i &* g.kernelW &+ j] = Float(acc)
+                    }
+                }
+            }
+        }
+    }
+}
