@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "Pretext", type: .dynamic, targets: ["Pretext"]),
         .executable(name: "pretext-bench", targets: ["PretextBench"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "CImageCodec", path: "Sources/CImageCodec",
@@ -17,7 +20,7 @@ let package = Package(
         .target(name: "PretextTensor", dependencies: ["CBLAS"]),
         .target(name: "PretextNN", dependencies: ["PretextTensor"]),
         .target(name: "PretextData", dependencies: ["PretextTensor", "CImageCodec"]),
-        .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData"]),
+        .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData", .product(name: "Yams", package: "Yams")]),
         .target(name: "PretextKit", dependencies: ["PretextCore"]),
         .target(name: "PretextRunner", dependencies: ["PretextKit"]),
         .target(name: "Pretext", dependencies: ["PretextTensor", "PretextNN", "PretextData",

@@ -49,7 +49,8 @@ open class Module {
         case let b as Buffer: out.append((key, .buffer(b)))
         case let m as Module: out.append((key, .module(m)))
         case let list as [Module]:
-            for (i, m) in list.enumerated() { out.append(("\(key).\(i)", .module(m))) }
+            // An empty key (a `Sequential`'s own list, see `keyOverrides`) numbers children "0", "1", …
+            for (i, m) in list.enumerated() { out.append((key.isEmpty ? "\(i)" : "\(key).\(i)", .module(m))) }
         default:
             let mirror = Mirror(reflecting: value)
             if mirror.displayStyle == .optional, let wrapped = mirror.children.first?.value {

@@ -13,6 +13,8 @@
 /// batch is smaller than the thread count, each image is processed with the threads splitting the
 /// lowering and the GEMMs instead.
 public enum ConvKernels {
+    nonisolated(unsafe) static var expForceInner = false
+    nonisolated(unsafe) static var expNoTransposed = false
     // MARK: - Public entry points
 
     /// `output[N, O, OH, OW] = conv(input[N, C, H, W], weight) + bias`, overwriting `output`.
@@ -30,6 +32,15 @@ public enum ConvKernels {
                                      weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
         let p = Plan(g)
         if p.direct { return depthwiseBackwardInput(p, gradOutput, weight, gradInput) }
+        if !p.pointwise && !expNoTransposed, let t = transposedGeometry(g) {
+            // Stride 1: the input gradient is itself a convolution (of gradOutput with the flipped,
+            // transposed kernel), which lowers with im2col and avoids col2im's scattered accumulation.
+            BufferPool.shared.withScratch(g.weightCount) { flipped in
+                flipTransposed(g, weight, flipped)
+                forward(t, input: gradOutput, weight: flipped, bias: nil, output: gradInput)
+            }
+            return
+        }
         p.forEachStep { base, count, inner, scratch in
             backwardInputStep(p, gradOutput, weight, gradInput, base: base, count: count, inner: inner,
                               scratch: scratch)
@@ -75,6 +86,34 @@ public enum ConvKernels {
         }
     }
 
+    // MARK: - Input gradient as a convolution
+
+    /// For stride 1, the geometry of the convolution that maps gradOutput to gradInput: same kernel,
+    /// dilation and groups, channels swapped, padding `dilation·(K−1) − pad` (nil when that is negative).
+    static func transposedGeometry(_ g: Conv2dGeometry) -> Conv2dGeometry? {
+        guard g.strideH == 1, g.strideW == 1 else { return nil }
+        let ph = g.dilationH &* (g.kernelH &- 1) &- g.padH, pw = g.dilationW &* (g.kernelW &- 1) &- g.padW
+        guard ph >= 0, pw >= 0 else { return nil }
+        let t = Conv2dGeometry(batch: g.batch, inChannels: g.outChannels, height: g.outH, width: g.outW,
+                               outChannels: g.inChannels, kernelH: g.kernelH, kernelW: g.kernelW, padH: ph, padW: pw,
+                               dilationH: g.dilationH, dilationW: g.dilationW, groups: g.groups)
+        return t.outH == g.height && t.outW == g.width ? t : nil
+    }
+
+    /// `dst[g·cg + c, o, KH−1−kh, KW−1−kw] = w[g·og + o, c, kh, kw]`: the weight of `transposedGeometry`.
+    static func flipTransposed(_ g: Conv2dGeometry, _ w: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
+        let cg = g.inChannelsPerGroup, og = g.outChannelsPerGroup, kh = g.kernelH, kw = g.kernelW, kk = kh &* kw
+        for grp in 0..<g.groups {
+            for o in 0..<og {
+                for c in 0..<cg {
+                    let src = w + ((grp &* og &+ o) &* cg &+ c) &* kk
+                    let d = dst + ((grp &* cg &+ c) &* og &+ o) &* kk
+                    for i in 0..<kk { d[kk &- 1 &- i] = src[i] }
+                }
+            }
+        }
+    }
+
     // MARK: - Plan
 
     /// Everything derived from the geometry once per call: GEMM sizes, how images are grouped into
@@ -94,7 +133,7 @@ public enum ConvKernels {
         let inner: Bool
 
         /// Column matrices narrower than this are widened by lowering several images at once.
-        static let targetColumns = 256
+        nonisolated(unsafe) static var targetColumns = 256
         /// Cap on the column scratch per thread (floats), so batching images stays cache-friendly.
         static let maxColumnScratch = 1 << 21
 
@@ -115,7 +154,7 @@ public enum ConvKernels {
             let macs = g.batch &* g.outChannels &* ckk &* ohw
             if threads <= 1 || macs < (1 << 20) {
                 chunks = 1; inner = false
-            } else if g.batch >= threads && (g.batch % threads == 0 || g.batch >= 4 &* threads) {
+            } else if !ConvKernels.expForceInner && g.batch >= threads && (g.batch % threads == 0 || g.batch >= 4 &* threads) {
                 chunks = threads; inner = false
             } else {
                 chunks = 1; inner = true
@@ -167,25 +206,30 @@ public enum ConvKernels {
                             base: Int, count: Int, inner: Bool, scratch: UnsafeMutablePointer<Float>) {
         let ld = count &* p.ohw
         let cols = lower(p, input, base: base, count: count, inner: inner, scratch: scratch)
-        let dst = count == 1 ? output + base &* p.imageOut : scratch + p.columnScratch
+        let o = p.g.outChannels, ohw = p.ohw
+        let direct = count == 1
+        let dst = direct ? output + base &* p.imageOut : scratch + p.columnScratch
+        // A single image's GEMM writes the output in place; starting it from the bias (beta = 1) costs
+        // the same as the zeroing pass BLAS does for beta = 0, and saves a separate bias pass.
+        if direct, let bias {
+            forRows(o, cost: ohw, inner: inner) { r in
+                for c in r { (dst + c &* ohw).update(repeating: bias[c], count: ohw) }
+            }
+        }
         for gi in 0..<p.g.groups {
             GemmKernels.sgemm(m: p.og, n: ld, k: p.ckk, a: weight + gi &* p.og &* p.ckk, lda: p.ckk,
-                              b: cols + gi &* p.ckk &* ld, ldb: ld, c: dst + gi &* p.og &* ld, ldc: ld,
-                              parallel: inner)
+                              b: cols + gi &* p.ckk &* ld, ldb: ld, beta: direct && bias != nil ? 1 : 0,
+                              c: dst + gi &* p.og &* ld, ldc: ld, parallel: inner)
         }
+        if direct { return }
         // Scatter the side-by-side images back to NCHW, adding the bias on the way.
-        let o = p.g.outChannels, ohw = p.ohw
         forRows(o, cost: count &* ohw, inner: inner) { r in
             for c in r {
                 let b = bias?[c] ?? 0
                 for j in 0..<count {
                     let out = output + ((base &+ j) &* p.imageOut &+ c &* ohw)
-                    if count == 1 {
-                        if bias != nil { for i in 0..<ohw { out[i] += b } }
-                    } else {
-                        let src = dst + (c &* ld &+ j &* ohw)
-                        for i in 0..<ohw { out[i] = src[i] + b }
-                    }
+                    let src = dst + (c &* ld &+ j &* ohw)
+                    for i in 0..<ohw { out[i] = src[i] + b }
                 }
             }
         }
@@ -287,27 +331,32 @@ public enum ConvKernels {
     }
 
     /// Writes rows `(c·KH + kh)·KW + kw` for `c` in `channels` of the column matrix (row stride `ld`)
-    /// starting at `cols`, zero where the kernel tap falls in the padding.
+    /// starting at `cols`, zero where the kernel tap falls in the padding. With `outRows`, only the
+    /// columns of those output rows are written (column 0 being the first pixel of `outRows`).
     static func im2col(_ p: Plan, _ src: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, ld: Int,
-                       channels: Range<Int>) {
+                       channels: Range<Int>, outRows: Range<Int>? = nil) {
         let g = p.g
         let h = g.height, w = g.width, oh = g.outH, ow = g.outW
         let kh = g.kernelH, kw = g.kernelW, sh = g.strideH, sw = g.strideW
+        let rows = outRows ?? 0..<oh
+        let r0 = rows.lowerBound, r1 = rows.upperBound
         if p.pointwise {
-            for c in channels { (cols + c &* ld).update(from: src + c &* p.hw, count: p.hw) }
+            let off = r0 &* ow, n = (r1 &- r0) &* ow
+            for c in channels { (cols + c &* ld).update(from: src + (c &* p.hw &+ off), count: n) }
             return
         }
         for c in channels {
             let plane = src + c &* p.hw
             for i in 0..<kh {
                 let hOff = i &* g.dilationH &- g.padH
-                let (yLo, yHi) = validRange(size: h, out: oh, stride: sh, offset: hOff)
+                var (yLo, yHi) = validRange(size: h, out: oh, stride: sh, offset: hOff)
+                yLo = min(max(yLo, r0), r1); yHi = max(min(yHi, r1), yLo)
                 for j in 0..<kw {
                     let wOff = j &* g.dilationW &- g.padW
                     let (xLo, xHi) = validRange(size: w, out: ow, stride: sw, offset: wOff)
-                    let row = cols + ((c &* kh &+ i) &* kw &+ j) &* ld
-                    if yLo > 0 { row.update(repeating: 0, count: yLo &* ow) }
-                    if yHi < oh { (row + yHi &* ow).update(repeating: 0, count: (oh &- yHi) &* ow) }
+                    let row = cols + (((c &* kh &+ i) &* kw &+ j) &* ld &- r0 &* ow)
+                    if yLo > r0 { (row + r0 &* ow).update(repeating: 0, count: (yLo &- r0) &* ow) }
+                    if yHi < r1 { (row + yHi &* ow).update(repeating: 0, count: (r1 &- yHi) &* ow) }
                     if xHi <= xLo {
                         if yHi > yLo { (row + yLo &* ow).update(repeating: 0, count: (yHi &- yLo) &* ow) }
                         continue

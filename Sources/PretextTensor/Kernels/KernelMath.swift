@@ -82,10 +82,10 @@ enum KernelMath {
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), d0 = SIMD8<Float>(), d1 = SIMD8<Float>()
         var i = 0
         while i &+ 16 <= n {
-            let g0 = load8(dy + i) * load8(w + i), g1 = load8(dy + i &+ 8) * load8(w + i &+ 8)
+            let g0 = load8(dy + i) * load8(w + i), g1 = load8(dy + (i &+ 8)) * load8(w + (i &+ 8))
             s0 += g0; s1 += g1
             d0 += g0 * (load8(x + i) - sh)
-            d1 += g1 * (load8(x + i &+ 8) - sh)
+            d1 += g1 * (load8(x + (i &+ 8)) - sh)
             i &+= 16
         }
         var s = (s0 + s1).sum(), d = (d0 + d1).sum()

@@ -150,7 +150,7 @@ public enum NormKernels {
                         var j = 0
                         while j < hw {
                             let len = min(block, hw &- j)
-                            let (a, b) = KernelMath.sumAndShiftedDot(gradOutput + off &+ j, input + off &+ j, len,
+                            let (a, b) = KernelMath.sumAndShiftedDot(gradOutput + (off &+ j), input + (off &+ j), len,
                                                                      shift: m)
                             sumDy += Double(a); sumDyXc += Double(b)
                             j &+= len
@@ -217,12 +217,11 @@ public enum NormKernels {
         // Chunk 0 sums into gradWeight/gradBias directly; chunk k > 0 into partials[(k-1)·2·dim ...].
         BufferPool.shared.withScratch(params ? 2 &* dim &* max(0, chunks &- 1) : 0) { partials in
             KernelThreads.run(rows, chunks: chunks) { chunk, r in
-                let gw: UnsafeMutablePointer<Float>?, gb: UnsafeMutablePointer<Float>?
-                if chunk == 0 {
-                    gw = gradWeight; gb = gradBias
-                } else {
-                    gw = gradWeight == nil ? nil : partials + (chunk &- 1) &* 2 &* dim
-                    gb = gradBias == nil ? nil : partials + (chunk &- 1) &* 2 &* dim &+ dim
+                var gw = gradWeight, gb = gradBias
+                if chunk > 0 {
+                    let mine = partials + (chunk &- 1) &* 2 &* dim
+                    if gw != nil { gw = mine }
+                    if gb != nil { gb = mine + dim }
                 }
                 gw?.update(repeating: 0, count: dim)
                 gb?.update(repeating: 0, count: dim)

@@ -1,0 +1,35 @@
+// swift-tools-version:5.10
+// The `ssl-run` command and the built-in method plugins. They live in their own package and use the
+// framework's *dynamic* library product from the root package, so the executable and every plugin
+// `.so` share one loaded copy of Pretext (a plugin in the framework's own package would get a private
+// static copy and register into a registry the host never sees).
+import PackageDescription
+import Foundation
+
+// A path dependency's package identity is its folder name: whatever the checkout is called.
+let framework = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+let pretext = Target.Dependency.product(name: "Pretext", package: framework)
+
+/// A built-in method plugin: `Sources/Plugin<Name>` built as `libPretextPlugin<Name>.so`.
+func plugin(_ name: String) -> (Product, Target) {
+    (.library(name: "PretextPlugin\(name)", type: .dynamic, targets: ["Plugin\(name)"]),
+     .target(name: "Plugin\(name)", dependencies: [pretext]))
+}
+
+let plugins: [(Product, Target)] = ["SimCLR", "MoCo", "Rotation", "Jigsaw"].map(plugin)
+
+let package = Package(
+    name: "PretextTools",
+    platforms: [.macOS(.v13)],
+    products: [.executable(name: "ssl-run", targets: ["SSLRun"])] + plugins.map(\.0),
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .executableTarget(name: "SSLRun", dependencies: [
+            pretext, .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "SSLRunTests", dependencies: []),
+    ] + plugins.map(\.1)
+)

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Pretext
+
+/// `ssl-run`: self-supervised pretraining from the command line. Training is the default subcommand,
+/// so `ssl-run --method dino --backbone vit-s` trains.
+@main
+struct SSLRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ssl-run",
+        abstract: "Self-supervised pretraining of vision backbones (SimCLR, MoCo, DINO, MAE, …) on the CPU.",
+        discussion: """
+        Methods are plugins: `ssl-run list` shows what is installed, `ssl-run new-plugin NAME` starts a new one.
+        Examples:
+          ssl-run --method simclr --backbone resnet18 --data ../shared/data/cifar10/train --epochs 12
+          ssl-run --config templates/recipes/simclr-cifar-small.yaml --out runs/simclr
+          ssl-run --resume runs/simclr
+        """,
+        subcommands: [Train.self, List.self, Defaults.self, NewPlugin.self, Export.self, Install.self],
+        defaultSubcommand: Train.self
+    )
+
+    /// Runs a command, printing our own errors as one clear message (no Swift trap, no stack trace).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CommandFailure {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            Foundation.exit(error.code)
+        } catch let error as ExitCode {
+            exit(withError: error)
+        } catch {
+            if String(describing: type(of: error)).contains("ParserError") || error is ValidationError || error is CleanExit {
+                exit(withError: error)
+            }
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+}
+
+/// An error already phrased for the user, with an exit code.
+struct CommandFailure: Error {
+    var message: String
+    var code: Int32 = 1
+}

@@ -1,0 +1,144 @@
+import PretextTensor
+/// A typed view of one section of the configuration (e.g. `method`), handed to a factory.
+///
+/// Factories read what they understand with typed getters that take a default and a one-line doc;
+/// every read is recorded, so afterwards `validate()` rejects keys nobody read (typos) with a
+/// did-you-mean, and `resolved` holds every value in effect (written to the run folder and shown by
+/// `ssl-run list --verbose`).
+public final class ConfigSection {
+    public let path: String
+    public private(set) var values: [String: ConfigValue]
+    /// Every key read, with the value in effect and its doc, in reading order.
+    public private(set) var resolved: [(key: String, value: ConfigValue, doc: String)] = []
+    private var known: Set<String> = []
+
+    public init(path: String, values: [String: ConfigValue] = [:]) {
+        self.path = path
+        self.values = values
+    }
+
+    public convenience init(path: String, value: ConfigValue?) {
+        if case let .map(m)? = value { self.init(path: path, values: m) } else { self.init(path: path) }
+    }
+
+    func full(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    private func note(_ key: String, _ value: ConfigValue, _ doc: String) {
+        known.insert(key)
+        if let i = resolved.firstIndex(where: { $0.key == key }) { resolved[i] = (key, value, doc) } else {
+            resolved.append((key, value, doc))
+        }
+    }
+
+    /// Marks keys as understood without reading them (e.g. `name`, read by whoever picked the factory).
+    public func accept(_ keys: String...) { for k in keys { known.insert(k) } }
+
+    public func has(_ key: String) -> Bool { values[key] != nil && values[key] != .null }
+
+    public func int(_ key: String, _ fallback: Int, _ doc: String = "") throws -> Int {
+        let v: Int
+        switch values[key] {
+        case nil, .null?: v = fallback
+        case let .int(i)?: v = i
+        case let .double(d)? where d == d.rounded(): v = Int(d)
+        case let other?: throw ConfigError.wrongType(path: full(key), expected: "an integer", found: "\(other.typeName) '\(other)'")
+        }
+        note(key, .int(v), doc)
+        return v
+    }
+
+    public func double(_ key: String, _ fallback: Double, _ doc: String = "") throws -> Double {
+        let v: Double
+        switch values[key] {
+        case nil, .null?: v = fallback
+        case let .int(i)?: v = Double(i)
+        case let .double(d)?: v = d
+        case let other?: throw ConfigError.wrongType(path: full(key), expected: "a number", found: "\(other.typeName) '\(other)'")
+        }
+        note(key, .double(v), doc)
+        return v
+    }
+
+    public func float(_ key: String, _ fallback: Float, _ doc: String = "") throws -> Float {
+        Float(try double(key, Double(fallback), doc))
+    }
+
+    public func bool(_ key: String, _ fallback: Bool, _ doc: String = "") throws -> Bool {
+        let v: Bool
+        switch values[key] {
+        case nil, .null?: v = fallback
+        case let .bool(b)?: v = b
+        case let other?: throw ConfigError.wrongType(path: full(key), expected: "true or false", found: "\(other.typeName) '\(other)'")
+        }
+        note(key, .bool(v), doc)
+        return v
+    }
+
+    public func string(_ key: String, _ fallback: String, _ doc: String = "", choices: [String]? = nil) throws -> String {
+        let v: String
+        switch values[key] {
+        case nil, .null?: v = fallback
+        case let .string(s)?: v = s
+        case let .int(i)?: v = String(i)
+        case let .double(d)?: v = String(d)
+        case let other?: throw ConfigError.wrongType(path: full(key), expected: "a string", found: "\(other.typeName) '\(other)'")
+        }
+        if let choices, !choices.contains(v) {
+            let hint = Suggest.closest(to: v, in: choices).map { " (did you mean '\($0)'?)" } ?? ""
+            throw ConfigError.invalidValue(path: full(key), detail: "'\(v)' is not one of \(choices.joined(separator: ", "))\(hint)")
+        }
+        note(key, .string(v), doc)
+        return v
+    }
+
+    /// An optional string (nil when absent).
+    public func optionalString(_ key: String, _ doc: String = "") throws -> String? {
+        guard has(key) else { known.insert(key); return nil }
+        return try string(key, "", doc)
+    }
+
+    public func doubles(_ key: String, _ fallback: [Double], _ doc: String = "") throws -> [Double] {
+        let v: [Double]
+        switch values[key] {
+        case nil, .null?: v = fallback
+        case let .list(l)?:
+            v = try l.map {
+                switch $0 {
+                case let .int(i): return Double(i)
+                case let .double(d): return d
+                default: throw ConfigError.wrongType(path: full(key), expected: "a list of numbers", found: "'\(ConfigValue.list(l))'")
+                }
+            }
+        case let .int(i)?: v = [Double(i)]
+        case let .double(d)?: v = [d]
+        case let other?: throw ConfigError.wrongType(path: full(key), expected: "a list of numbers", found: "\(other.typeName) '\(other)'")
+        }
+        note(key, .list(v.map { .double($0) }), doc)
+        return v
+    }
+
+    public func floats(_ key: String, _ fallback: [Float], _ doc: String = "") throws -> [Float] {
+        try doubles(key, fallback.map(Double.init), doc).map(Float.init)
+    }
+
+    /// A nested section (`views` inside `method`, say).
+    public func section(_ key: String) -> ConfigSection {
+        known.insert(key)
+        return ConfigSection(path: full(key), value: values[key])
+    }
+
+    /// Throws for the first key that was given but never read.
+    public func validate() throws {
+        for key in values.keys.sorted() where !known.contains(key) {
+            let valid = Array(known)
+            throw ConfigError.unknownKey(path: full(key), suggestion: Suggest.closest(to: key, in: valid).map { full($0) }, valid: valid)
+        }
+    }
+
+    /// The values in effect as a config tree.
+    public var resolvedValue: ConfigValue {
+        var m: [String: ConfigValue] = [:]
+        for (k, v, _) in resolved { m[k] = v }
+        return .map(m)
+    }
+}

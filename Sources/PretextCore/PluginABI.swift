@@ -1,0 +1,36 @@
+import PretextTensor
+/// The plugin binary interface.
+///
+/// A plugin exports two C symbols (see `templates/plugin`):
+/// `pretext_plugin_abi_version() -> Int32`, returning `PluginABI.compiledVersion` — inlined into the
+/// plugin when it is compiled, so it reports the framework it was built against — and
+/// `pretext_plugin_register() -> Int32`, which calls `PluginABI.register { registry in … }`.
+/// The host compares the reported version with `hostVersion` before running anything else of the
+/// plugin: a plugin built against another framework version would crash on the first changed
+/// protocol requirement, so it is refused with a message instead.
+public enum PluginABI {
+    /// The version of the framework loaded in this process. Bump together with `compiledVersion`
+    /// whenever a plugin-facing protocol, type layout or registry signature changes.
+    public static let hostVersion: Int32 = 1
+
+    /// The version a plugin was compiled against (emitted into the plugin's own binary).
+    @_alwaysEmitIntoClient
+    public static var compiledVersion: Int32 { 1 }
+
+    public static let versionSymbol = "pretext_plugin_abi_version"
+    public static let registerSymbol = "pretext_plugin_register"
+
+    /// The error of the last failed `register` (read by the loader right after the call).
+    nonisolated(unsafe) public internal(set) static var lastError: String?
+
+    /// Runs a plugin's registrations against the shared registry; returns 0, or 1 with `lastError` set.
+    public static func register(_ body: (Registry) throws -> Void) -> Int32 {
+        do {
+            try body(Registry.shared)
+            return 0
+        } catch {
+            lastError = "\(error)"
+            return 1
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Decodes and transforms a dataset into batches on worker threads, with bounded prefetch.
+///
+/// - Order: sample order `0..<count`, or with `shuffle` a permutation drawn per epoch from
+///   (`seed`, epoch); `dropLast` drops a final partial batch.
+/// - Randomness: sample `i` of epoch `e` is transformed with `RNG(seed: seed, stream: e * count + i)`,
+///   so the same seed gives identical batches whatever `workers` is (0 = on the calling thread).
+/// - Prefetch: workers decode + transform samples of at most `prefetch` batches ahead of the one being
+///   consumed, writing each view straight into its batch tensor (no second copy).
+/// - Errors: an unreadable image makes `nextBatch()` throw its `DataError` (naming the file) and ends the
+///   epoch; with `skipBadImages` the sample is left out of its batch instead (the batch is smaller) and
+///   recorded in `Epoch.skipped`.
+///
+/// ```swift
+/// let loader = try DataLoader(dataset: ds, transform: try SimCLRViews(inputSize: 32), batchSize: 256,
+///                             shuffle: true, dropLast: true, seed: 1, workers: 2)
+/// for batch in loader.epoch(0) { let b = try batch.get(); … }             // Result per batch
+/// let epoch = loader.epoch(1); while let b = try epoch.nextBatch() { … }  // or throwing
+/// ```
+public final class DataLoader: @unchecked Sendable {
+    public let dataset: any Dataset
+    public let transform: any Transform
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let dropLast: Bool
+    public let seed: UInt64
+    public let workers: Int
+    public let prefetch: Int
+    public let skipBadImages: Bool
+
+    public init(dataset: any Dataset, transform: any Transform, batchSize: Int = 256, shuffle: Bool = false,
+                dropLast: Bool = false, seed: UInt64 = 0, workers: Int = 2, prefetch: Int = 2,
+                skipBadImages: Bool = false) throws {
+        guard batchSize >= 1 else {
+            throw DataError.invalidArgument(name: "DataLoader", detail: "batchSize \(batchSize) must be ≥ 1")
+        }
+        guard workers >= 0, workers <= 256 else {
+            throw DataError.invalidArgument(name: "DataLoader", detail: "workers \(workers) must be in 0...256")
+        }
+        guard prefetch >= 1 else {
+            throw DataError.invalidArgument(name: "DataLoader", detail: "prefetch \(prefetch) must be ≥ 1 batch")
+        }
+        guard dataset.count > 0 else {
+            throw DataError.invalidArgument(name: "DataLoader", detail: "the dataset is empty")
+        }
+        if dropLast && dataset.count < batchSize {
+            throw DataError.invalidArgument(
+                name: "DataLoader",
+                detail: "dropLast with batchSize \(batchSize) leaves no batch from \(dataset.count) samples; lower batchSize")
+        }
+        self.dataset = dataset
+        self.transform = transform
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.dropLast = dropLast
+        self.seed = seed
+        self.workers = workers
+        self.prefetch = prefetch
+        self.skipBadImages = skipBadImages
+    }
+
+    /// Number of batches per epoch.
+    public var batchesPerEpoch: Int {
+        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    }
+
+    /// The sample order of `epoch` (before batching).
+    public func order(epoch: Int) -> [Int] {
+        guard shuffle else { return Array(0..<dataset.count) }
+        var rng = RNG(seed: seed ^ 0x5348_5546_464C_4521, stream: UInt64(truncatingIfNeeded: epoch))
+        return rng.permutation(dataset.count)
+    }
+
+    /// The generator that transforms sample `index` in `epoch`.
+    public func sampleRNG(epoch: Int, index: Int) -> RNG {
+        RNG(seed: seed, stream: UInt64(truncatingIfNeeded: epoch) &* UInt64(dataset.count) &+ UInt64(index))
+    }
+
+    /// The batches of `epoch`; start iterating to start the workers.
+    public func epoch(_ epoch: Int) -> Epoch {
+        Epoch(loader: self, epoch: epoch)
+    }
+
+    /// Decodes and transforms one sample exactly as the loader does (for tests and debugging).
+    public func views(epoch: Int, index: Int) throws -> Views {
+        let img = try dataset.image(at: index)
+        var rng = sampleRNG(epoch: epoch, index: index)
+        return transform(img, &rng)
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Images in a folder, torchvision `ImageFolder` style.
+///
+/// - Class layout: `root/<class>/…/<image>`: classes are the sub-folders of `root` sorted by name
+///   (code-point order, as Python's `sorted`), labels 0…K−1 in that order, images found recursively
+///   below each class folder (following symlinks) in sorted path order — the same samples, labels and
+///   order as `torchvision.datasets.ImageFolder`. Hidden folders (".…") are ignored (torchvision would
+///   make them classes). A class folder without images is an error, as in torchvision.
+/// - Flat layout: images directly in `root` and no sub-folder with images: unlabelled samples.
+///
+/// Image files are recognised by extension: .png, .jpg, .jpeg in any case; other files are ignored.
+/// With `skipBadImages`, every file is decoded once up front (in parallel) and the unreadable ones are
+/// dropped; `skipped` lists them (path and reason) so the caller can report how many.
+public struct ImageFolderDataset: Dataset {
+    public let root: String
+    public let classNames: [String]
+    /// Paths relative to `root`, in sample order.
+    public let relativePaths: [String]
+    public let labels: [Int?]
+    /// Files dropped by `skipBadImages`, with the error each gave.
+    public let skipped: [(path: String, error: DataError)]
+
+    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    public init(root: String, skipBadImages: Bool = false) throws {
+        let rootURL = URL(fileURLWithPath: root).standardizedFileURL
+        let rootPath = rootURL.path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: rootPath, isDirectory: &isDir), isDir.boolValue else {
+            throw DataError.notAFolder(path: root)
+        }
+        let entries = try Self.listFolder(rootPath)
+        let classDirs = entries.filter { $0.isDir && !$0.name.hasPrefix(".") }.map(\.name).sorted(by: Self.codepointLess)
+        let rootImages = entries.filter { !$0.isDir && Self.isImageName($0.name) }.map(\.name).sorted(by: Self.codepointLess)
+
+        var paths: [String] = []
+        var labels: [Int?] = []
+        var classes: [String] = []
+        if !classDirs.isEmpty {
+            // Class layout when at least one sub-folder holds images.
+            var perClass: [[String]] = []
+            for c in classDirs {
+                perClass.append(try Self.imagesBelow(rootPath + "/" + c, relativeTo: c))
+            }
+            if perClass.contains(where: { !$0.isEmpty }) {
+                let empty = zip(classDirs, perClass).filter { $0.1.isEmpty }.map(\.0)
+                if !empty.isEmpty { throw DataError.emptyClassFolders(folder: root, classes: empty) }
+                classes = classDirs
+                for (k, files) in perClass.enumerated() {
+                    paths += files
+                    labels += Array(repeating: k, count: files.count)
+                }
+            }
+        }
+        if classes.isEmpty {
+            guard !rootImages.isEmpty else {
+                let reason = classDirs.isEmpty
+                    ? "the folder has no .png/.jpg/.jpeg files"
+                    : "neither the folder nor its \(classDirs.count) sub-folder(s) hold .png/.jpg/.jpeg files"
+                throw DataError.noImages(folder: root, reason: reason)
+            }
+            paths = rootImages
+            labels = Array(repeating: nil, count: rootImages.count)
+        }
+
+        var skipped: [(String, DataError)] = []
+        if skipBadImages {
+            var bad = [DataError?](repeating: nil, count: paths.count)
+            let rp = rootPath
+            let allPaths = paths
+            bad.withUnsafeMutableBufferPointer { out in
+                let o = out
+                DispatchQueue.concurrentPerform(iterations: max(1, min(8, allPaths.count))) { chunk in
+                    let n = allPaths.count, lo = n * chunk / max(1, min(8, n)), hi = n * (chunk + 1) / max(1, min(8, n))
+                    for i in lo..<hi {
+                        do { _ = try ImageDecoder.decode(file: rp + "/" + allPaths[i]) } catch let e as DataError {
+                            o[i] = e
+                        } catch {
+                            o[i] = .corruptImage(path: rp + "/" + allPaths[i], reason: "\(error)")
+                        }
+                    }
+                }
+            }
+            var keptPaths: [String] = [], keptLabels: [Int?] = []
+            for i in 0..<paths.count {
+                if let e = bad[i] { skipped.append((rootPath + "/" + paths[i], e)) } else {
+                    keptPaths.append(paths[i])
+                    keptLabels.append(labels[i])
+                }
+            }
+            guard !keptPaths.isEmpty else {
+                throw DataError.noImages(folder: root, reason: "all \(paths.count) image files failed to decode (first: \(skipped.first.map { "\($0.1)" } ?? ""))")
+            }
+            paths = keptPaths
+            labels = keptLabels
+        }
+        self.root = rootPath
+        self.classNames = classes
+        self.relativePaths = paths
+        self.labels = labels
+        self.skipped = skipped
+    }
+
+    public var count: Int { relativePaths.count }
+    public func label(at index: Int) -> Int? { labels[index] }
+    public func name(at index: Int) -> String { relativePaths[index] }
+    /// Absolute path of sample `index`.
+    public func path(at index: Int) -> String { root + "/" + relativePaths[index] }
+
+    public func image(at index: Int) throws -> Image {
+        guard index >= 0, index < count else { throw DataError.indexOutOfRange(index: index, count: count) }
+        return try ImageDecoder.decode(file: path(at: index))
+    }
+
+    // MARK: - Folder walking
+
+    static func isImageName(_ name: String) -> Bool {
+        guard let dot = name.lastIndex(of: "."), !name.hasPrefix(".") || name.firstIndex(of: ".") != dot else {
+            return false
+        }
+        return imageExtensions.contains(name[name.index(after: dot)...].lowercased())
+    }
+
+    /// Python's string order (Unicode code points = UTF-8 byte order).
+    static func codepointLess(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    struct Entry { var name: String; var isDir: Bool }
+
+    /// The entries of a folder (following symlinks when classifying).
+    static func listFolder(_ path: String) throws -> [Entry] {
+        #if canImport(Glibc)
+        guard let dir = opendir(path) else {
+            throw DataError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { closedir(dir) }
+        var out: [Entry] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw -> String in
+                let b = raw.bindMemory(to: UInt8.self)
+                let end = b.firstIndex(of: 0) ?? b.count
+                return String(decoding: b[..<end], as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            var isDir: Bool
+            let type = ent.pointee.d_type
+            if type == UInt8(DT_DIR) {
+                isDir = true
+            } else if type == UInt8(DT_REG) {
+                isDir = false
+            } else {
+                var st = stat()
+                isDir = stat(path + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+            }
+            out.append(Entry(name: name, isDir: isDir))
+        }
+        return out
+        #else
+        let names = try FileManager.default.contentsOfDirectory(atPath: path)
+        return names.map { n in
+            var d: ObjCBool = false
+            FileManager.default.fileExists(atPath: path + "/" + n, isDirectory: &d)
+            return Entry(name: n, isDir: d.boolValue)
+        }
+        #endif
+    }
+
+    /// Image files below `dir` (recursive, sorted like torchvision's `sorted(os.walk(...))`), as paths
+    /// prefixed with `prefix`.
+    static func imagesBelow(_ dir: String, relativeTo prefix: String) throws -> [String] {
+        // os.walk visits folders in sorted root-path order; within one, sorted file names.
+        var folders: [(rel: String, files: [String])] = []
+        var stack: [(String, String)] = [(dir, prefix)]
+        var visited = 0
+        while let (abs, rel) = stack.popLast() {
+            visited += 1
+            if visited > 1_000_000 { break } // symlink loops
+            let entries = try listFolder(abs)
+            let files = entries.filter { !$0.isDir && isImageName($0.name) }.map(\.name).sorted(by: codepointLess)
+            folders.append((rel, files))
+            for d in entries where d.isDir && !d.name.hasPrefix(".") {
+                stack.append((abs + "/" + d.name, rel + "/" + d.name))
+            }
+        }
+        folders.sort { codepointLess($0.rel, $1.rel) }
+        return folders.flatMap { f in f.files.map { f.rel + "/" + $0 } }
+    }
+}

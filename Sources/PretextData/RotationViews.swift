@@ -1,0 +1,30 @@
+/// Rotation prediction (RotNet): Gidaris, Singh, Komodakis 2018, arXiv:1803.07728. One augmented view
+/// is rotated by 0°, 90°, 180° and 270° (counter-clockwise); the views come in that order with labels
+/// [0, 1, 2, 3], the class the network must predict.
+///
+/// Defaults: input size 224, RandomResizedCrop scale (0.5, 1) (RotNet used random crops), horizontal flip
+/// p 0.5, ImageNet normalisation. Use `inputSize: 32` for CIFAR.
+public struct RotationViews: Transform {
+    public let crop: RandomResizedCrop
+    public let hflipProb: Float
+    public let normalize: Normalize?
+
+    public init(inputSize: Int = 224, minScale: Float = 0.5, hflipProb: Float = 0.5,
+                normalize: Normalize? = .imageNet) throws {
+        crop = try RandomResizedCrop(size: inputSize, scale: (minScale, 1))
+        try checkProbability(hflipProb, "RotationViews hflipProb")
+        self.hflipProb = hflipProb
+        self.normalize = normalize
+    }
+
+    public func callAsFunction(_ image: Image, _ rng: inout RNG) -> Views {
+        var x = FloatImage(image)
+        crop.apply(&x, &rng)
+        if rng.uniform() < hflipProb { ImageOps.horizontalFlip(&x) }
+        let tensors = (0..<4).map { k -> Tensor in
+            let r = ImageOps.rotate90(x, k)
+            return normalize?.tensor(r) ?? r.tensor()
+        }
+        return Views(tensors: tensors, labels: [0, 1, 2, 3])
+    }
+}

@@ -1,0 +1,108 @@
+import PretextCore
+import PretextNN
+import PretextTensor
+
+extension ResNet: Backbone {
+    /// "resnet18", "resnet18-cifar-w0.25", …: what exported weights are.
+    public var architecture: String {
+        var s = "resnet\(depth.rawValue)"
+        if cifarStem { s += "-cifar" }
+        if width != 1 { s += "-w\(width)" }
+        return s
+    }
+}
+
+extension VisionTransformer: Backbone {}
+
+extension ProjectionHead: Head {}
+extension DINOHead: Head {}
+extension LinearClassifier: Head {}
+
+extension Builtins {
+    /// Backbones, heads and optimizers from PretextNN, under their registry names.
+    static func registerNetworks(_ r: Registry) throws {
+        for depth in ResNet.Depth.allCases {
+            try r.registerBackbone("resnet\(depth.rawValue)", summary: "torchvision ResNet-\(depth.rawValue) (options: cifar_stem, width)") { c, ctx in
+                let cifar = try c.bool("cifar_stem", false, "3×3 stride-1 first conv and no max-pool (for 32 px images)")
+                let width = try c.float("width", 1, "channel multiplier for every stage (0.25 → 16-32-64-128 for resnet18)")
+                let zero = try c.bool("zero_init_residual", false, "zero the last batch-norm weight of each block")
+                guard width > 0 else { throw ConfigError.invalidValue(path: "backbone.width", detail: "must be positive") }
+                return ResNet(depth, cifarStem: cifar, width: width, zeroInitResidual: zero, rng: &ctx.rng)
+            }
+        }
+        for size in VisionTransformer.Size.allCases {
+            let name = "vit-" + String(size.rawValue.prefix(1))
+            try r.registerBackbone(name, summary: "timm vit_\(size.rawValue)_patch16_224 (options: patch_size, image_size)") { c, ctx in
+                let patch = try c.int("patch_size", 16, "patch side in pixels (4 or 8 for 32 px images)")
+                let image = try c.int("image_size", 224, "native input size (other sizes interpolate the position embedding)")
+                guard patch > 0, image % patch == 0 else {
+                    throw ConfigError.invalidValue(path: "backbone.image_size", detail: "\(image) must be a multiple of patch_size \(patch)")
+                }
+                return VisionTransformer(size, patchSize: patch, imageSize: image, rng: &ctx.rng)
+            }
+        }
+
+        try r.registerHead("simclr-projection", summary: "SimCLR head: Linear-BN-ReLU-Linear-BN (Lightly SimCLRProjectionHead)") { c, inDim, ctx in
+            let hidden = try c.int("hidden_dim", 2048, "hidden width (0 = the backbone's feature size)")
+            return ProjectionHead.simclr(inDim: inDim, hiddenDim: hidden == 0 ? inDim : hidden,
+                                         outDim: try c.int("output_dim", 128, "embedding size"),
+                                         numLayers: try c.int("num_layers", 2, "linear layers"),
+                                         batchNorm: try c.bool("batch_norm", true, "batch-norm after each linear"), rng: &ctx.rng)
+        }
+        try r.registerHead("mocov2-projection", summary: "MoCo v2 head: Linear-ReLU-Linear (Lightly MoCoProjectionHead)") { c, inDim, ctx in
+            let hidden = try c.int("hidden_dim", 2048, "hidden width (0 = the backbone's feature size)")
+            return ProjectionHead.mocoV2(inDim: inDim, hiddenDim: hidden == 0 ? inDim : hidden,
+                                         outDim: try c.int("output_dim", 128, "embedding size"), rng: &ctx.rng)
+        }
+        try r.registerHead("byol-projection", summary: "BYOL projector: Linear-BN-ReLU-Linear") { c, inDim, ctx in
+            ProjectionHead.byolProjection(inDim: inDim, hiddenDim: try c.int("hidden_dim", 4096, "hidden width"),
+                                          outDim: try c.int("output_dim", 256, "embedding size"), rng: &ctx.rng)
+        }
+        try r.registerHead("byol-prediction", summary: "BYOL predictor: Linear-BN-ReLU-Linear") { c, inDim, ctx in
+            ProjectionHead.byolPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 4096, "hidden width"),
+                                          outDim: try c.int("output_dim", 256, "embedding size"), rng: &ctx.rng)
+        }
+        try r.registerHead("dino", summary: "DINO head: MLP, bottleneck, L2-normalise, weight-normalised prototypes") { c, inDim, ctx in
+            DINOHead(inputDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "MLP hidden width"),
+                     bottleneckDim: try c.int("bottleneck_dim", 256, "bottleneck before the prototypes"),
+                     outputDim: try c.int("output_dim", 65536, "number of prototypes (the softmax size; not the backbone's feature size)"),
+                     batchNorm: try c.bool("batch_norm", false, "batch-norm in the MLP"),
+                     numLayers: try c.int("num_layers", 3, "MLP layers"),
+                     freezeLastLayer: try c.int("freeze_last_layer", 1, "epochs during which the prototypes are not updated"),
+                     normLastLayer: try c.bool("norm_last_layer", true, "fix the prototypes' weight norm to 1"),
+                     rng: &ctx.rng)
+        }
+        try r.registerHead("linear", summary: "a linear classifier (Xavier-uniform init)") { c, inDim, ctx in
+            LinearClassifier(inDim: inDim, numClasses: try c.int("output_dim", 10, "classes"), rng: &ctx.rng)
+        }
+        try r.registerHead("mlp", summary: "an MLP: Linear (BN) ReLU … Linear, widths from hidden_dims") { c, inDim, ctx in
+            let hidden = try c.doubles("hidden_dims", [512], "hidden widths").map { Int($0) }
+            let out = try c.int("output_dim", 128, "output width")
+            let bn = try c.bool("batch_norm", true, "batch-norm after each hidden linear")
+            var dims = [inDim] + hidden
+            var blocks: [ProjectionHead.Block] = []
+            for i in 0..<(dims.count - 1) { blocks.append(.init(dims[i], dims[i + 1], batchNorm: bn, activation: .relu)) }
+            dims.append(out)
+            blocks.append(.init(dims[dims.count - 2], out, bias: true))
+            return ProjectionHead(blocks, rng: &ctx.rng)
+        }
+
+        try r.registerOptimizer("sgd", summary: "SGD with momentum / Nesterov and weight decay (torch.optim.SGD)") { c, groups, _ in
+            try SGD(groups: groups, momentum: try c.float("momentum", 0.9, "momentum"),
+                    nesterov: try c.bool("nesterov", false, "Nesterov momentum"),
+                    weightDecay: try c.float("weight_decay", 5e-4, "L2 weight decay"))
+        }
+        try r.registerOptimizer("adamw", summary: "AdamW, decoupled weight decay (torch.optim.AdamW)") { c, groups, _ in
+            let betas = try c.floats("betas", [0.9, 0.999], "Adam betas")
+            guard betas.count == 2 else { throw ConfigError.invalidValue(path: "optimizer.betas", detail: "needs two values") }
+            return try AdamW(groups: groups, beta1: betas[0], beta2: betas[1], eps: try c.float("eps", 1e-8, "Adam epsilon"),
+                             weightDecay: try c.float("weight_decay", 0.05, "decoupled weight decay"))
+        }
+        try r.registerOptimizer("lars", summary: "LARS (You et al. 2017) as Lightly's, for large-batch SimCLR") { c, groups, _ in
+            try LARS(groups: groups, momentum: try c.float("momentum", 0.9, "momentum"),
+                     weightDecay: try c.float("weight_decay", 1e-6, "weight decay"),
+                     nesterov: try c.bool("nesterov", false, "Nesterov momentum"),
+                     trustCoefficient: try c.float("trust_coefficient", 0.001, "LARS η"))
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import PretextCore
+import PretextTensor
+
+/// NT-Xent / InfoNCE, as Lightly's `NTXentLoss` (SimCLR, Chen et al. 2020, arXiv:2002.05709;
+/// MoCo, He et al. 2019, arXiv:1911.05722).
+///
+/// Without a memory bank (SimCLR): the 2B embeddings of two views are L2-normalised; each one's positive
+/// is its other view and its negatives the other 2B − 2; cross-entropy over cosine similarities / T,
+/// averaged over all 2B. With a memory bank of size K (MoCo): for each query, logits are
+/// [q·k⁺, q·bank] / T and the positive is index 0; the keys are then enqueued.
+/// Defaults: temperature 0.5 (Lightly; 0.1–0.2 suit large batches), no memory bank.
+public final class NTXentLoss: Loss {
+    public let temperature: Float
+    public let memoryBank: MemoryBank?
+
+    public init(temperature: Float = 0.5, memoryBank: MemoryBank? = nil) {
+        self.temperature = temperature
+        self.memoryBank = memoryBank
+    }
+
+    /// `inputs` = [view0 embeddings, view1 embeddings] (queries, keys with a memory bank), each [B, D].
+    public func callAsFunction(_ inputs: [Tensor]) throws -> Tensor {
+        guard inputs.count == 2, inputs[0].shape == inputs[1].shape, inputs[0].rank == 2 else {
+            throw TensorError.invalidArgument(op: "ntxent", detail: "expects two [B, D] embeddings of the same shape, got \(inputs.map(\.shape))")
+        }
+        let z0 = try inputs[0].l2Normalized(axis: 1), z1 = try inputs[1].l2Normalized(axis: 1)
+        let b = z0.shape[0]
+        if let bank = memoryBank {
+            let positive = try (z0 * z1).sum(axes: [1], keepDims: true)
+            let negatives = try z0.linear(weight: bank.bank, bias: nil)      // z0 · bankᵀ
+            let logits = try Tensor.cat([positive, negatives], axis: 1) * (1 / temperature)
+            let loss = try logits.crossEntropy(labels: [Int](repeating: 0, count: b))
+            if inputs[1].requiresGrad || inputs[0].requiresGrad { try bank.enqueue(z1) }
+            return loss
+        }
+        let z = try Tensor.cat([z0, z1], axis: 0)
+        let sim = try z.linear(weight: z, bias: nil) * (1 / temperature)     // [2B, 2B]
+        // Remove self-similarity by pushing the diagonal to −∞ (its softmax weight and gradient are 0).
+        let mask = Tensor(shape: [2 * b, 2 * b]) { m in
+            m.update(repeating: 0)
+            for i in 0..<(2 * b) { m[i * 2 * b + i] = -1e9 }
+        }
+        let labels = (0..<(2 * b)).map { ($0 + b) % (2 * b) }
+        return try (sim + mask).crossEntropy(labels: labels)
+    }
+}

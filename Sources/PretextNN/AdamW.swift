@@ -1,0 +1,67 @@
+import Foundation
+import PretextTensor
+
+/// Adam with decoupled weight decay (Loshchilov & Hutter 2019, arXiv:1711.05101) as
+/// `torch.optim.AdamW`: p ← p·(1 − lr·wd); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+/// p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε), with t counted per parameter (a parameter that
+/// had no gradient on a step is not advanced). Defaults as torch: betas (0.9, 0.999), eps 1e-8,
+/// weight decay 0.01 (DINO uses 0.04 → 0.4 by schedule, MAE 0.05 with betas (0.9, 0.95)).
+/// State slots per parameter: `<key>.exp_avg`, `<key>.exp_avg_sq`, `<key>.step` (a scalar).
+public final class AdamW: Optimizer {
+    public private(set) var groups: [ParameterGroup]
+    public var weightDecay: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let eps: Float
+    public private(set) var stepCount = 0
+    private var slots = OptimizerState()
+
+    public init(groups: [ParameterGroup], beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+                weightDecay: Float = 0.01) throws {
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2), eps >= 0, weightDecay >= 0 else {
+            throw OptimizerError.invalidSetting(optimizer: "adamw", detail: "betas must be in [0, 1) (got \(beta1), \(beta2)), eps and weight decay non-negative")
+        }
+        self.groups = groups
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weightDecay = weightDecay
+    }
+
+    public func step(learningRate: Float) throws {
+        for group in groups {
+            let lr = learningRate * group.learningRateScale
+            let wd = group.weightDecay ?? weightDecay
+            for (key, p) in group.parameters where p.requiresGrad {
+                guard let g = p.grad else { continue }
+                let (m, _) = slots.slot(key, "exp_avg", like: p)
+                let (v, _) = slots.slot(key, "exp_avg_sq", like: p)
+                let stepKey = key + ".step"
+                let t = (slots.slots[stepKey]?.item ?? 0) + 1
+                slots.slots[stepKey] = Tensor(scalar: t)
+                let bc1 = 1 - Foundation.pow(Double(beta1), Double(t))
+                let bc2 = 1 - Foundation.pow(Double(beta2), Double(t))
+                let stepSize = Float(Double(lr) / bc1)
+                let bc2Sqrt = Float(bc2.squareRoot())
+                let decay = 1 - lr * wd
+                let b1 = beta1, b2 = beta2, e = eps
+                let pp = p.storage.pointer, gp = g.storage.pointer, mp = m.storage.pointer, vp = v.storage.pointer
+                for i in 0..<p.count {
+                    let gi = gp[i]
+                    pp[i] *= decay
+                    mp[i] += (1 - b1) * (gi - mp[i])
+                    vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                    let denom = vp[i].squareRoot() / bc2Sqrt + e
+                    pp[i] -= stepSize * (mp[i] / denom)
+                }
+            }
+        }
+        stepCount += 1
+    }
+
+    public func state() -> [String: Tensor] { slots.export(stepCount: stepCount) }
+
+    public func loadState(_ state: [String: Tensor]) throws {
+        stepCount = try slots.load(state, groups: groups, slotNames: ["exp_avg", "exp_avg_sq", "step"], optimizer: "adamw")
+    }
+}

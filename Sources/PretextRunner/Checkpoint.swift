@@ -1,0 +1,89 @@
+import Foundation
+import PretextNN
+import PretextTensor
+
+/// A training checkpoint: model weights and extra method state (`model.safetensors`), optimizer
+/// moments (`optimizer.safetensors`) and the loop position (`state.json`), in one folder.
+///
+/// Written atomically: into `checkpoints/.tmp-<step>` with every file fsynced, then the folder is
+/// renamed over `checkpoints/last` (the previous one is kept as `.previous` until the new one is in
+/// place), so a crash or a full disk never leaves a run without a complete checkpoint.
+public struct Checkpoint {
+    public struct State: Codable, Equatable {
+        public var epoch: Int            // epochs fully completed
+        public var step: Int             // optimizer steps done
+        public var batchInEpoch: Int     // batches of `epoch` already consumed (a mid-epoch Ctrl-C)
+        public var seed: UInt64
+        public var scheduleState: [Double]
+        public var pretextABI: Int32
+        public var method: String
+        public var backbone: String
+    }
+
+    public var model: [(key: String, tensor: Tensor)]
+    public var optimizer: [String: Tensor]
+    public var state: State
+
+    public init(model: [(key: String, tensor: Tensor)], optimizer: [String: Tensor], state: State) {
+        self.model = model
+        self.optimizer = optimizer
+        self.state = state
+    }
+
+    static func fsync(_ url: URL) {
+        #if canImport(Glibc)
+        let fd = open(url.path, O_RDONLY)
+        if fd >= 0 { _ = Glibc.fsync(fd); close(fd) }
+        #endif
+    }
+
+    /// Writes to `dir/last` atomically; returns the folder path.
+    @discardableResult
+    public func write(to dir: URL, metadata: [String: String]) throws -> URL {
+        let fm = FileManager.default
+        let tmp = dir.appendingPathComponent(".tmp-\(state.step)")
+        let last = dir.appendingPathComponent("last"), previous = dir.appendingPathComponent(".previous")
+        do {
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+            try? fm.removeItem(at: tmp)
+            try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
+            try SafeTensors.write(model, metadata: metadata, to: tmp.appendingPathComponent("model.safetensors"))
+            try SafeTensors.write(optimizer.keys.sorted().map { ($0, optimizer[$0]!) }, metadata: [:],
+                                  to: tmp.appendingPathComponent("optimizer.safetensors"))
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let stateURL = tmp.appendingPathComponent("state.json")
+            try enc.encode(state).write(to: stateURL)
+            Checkpoint.fsync(stateURL)
+            Checkpoint.fsync(tmp)
+            try? fm.removeItem(at: previous)
+            if fm.fileExists(atPath: last.path) { try fm.moveItem(at: last, to: previous) }
+            try fm.moveItem(at: tmp, to: last)
+            Checkpoint.fsync(dir)
+            try? fm.removeItem(at: previous)
+        } catch {
+            try? fm.removeItem(at: tmp)
+            if !fm.fileExists(atPath: last.path), fm.fileExists(atPath: previous.path) {
+                try? fm.moveItem(at: previous, to: last)
+            }
+            throw RunError.io(path: dir.path, detail: "\(error)")
+        }
+        return last
+    }
+
+    /// Reads `dir/last` (or the `.previous` left by an interrupted write).
+    public static func read(from dir: URL) throws -> Checkpoint {
+        let fm = FileManager.default
+        var folder = dir.appendingPathComponent("last")
+        if !fm.fileExists(atPath: folder.path) { folder = dir.appendingPathComponent(".previous") }
+        guard fm.fileExists(atPath: folder.appendingPathComponent("state.json").path) else {
+            throw RunError.nothingToResume(dir: dir.deletingLastPathComponent().path)
+        }
+        let state = try JSONDecoder().decode(State.self, from: Data(contentsOf: folder.appendingPathComponent("state.json")))
+        let model = try SafeTensors.read(from: folder.appendingPathComponent("model.safetensors"))
+        let opt = try SafeTensors.read(from: folder.appendingPathComponent("optimizer.safetensors"))
+        var optimizer: [String: Tensor] = [:]
+        for (k, t) in opt.tensors { optimizer[k] = t }
+        return Checkpoint(model: model.tensors, optimizer: optimizer, state: state)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import PretextCore
+import PretextData
+import PretextTensor
+
+/// Backbone features of a labelled image folder, for kNN, linear probes and embeddings: images through
+/// the evaluation transform (no augmentation; resize + centre crop when `inputSize` differs from the
+/// images, the run's normalisation), the backbone in evaluation mode without gradients, L2-normalised.
+public struct FeatureExtractor {
+    public let inputSize: Int?
+    public let mean: [Float]
+    public let std: [Float]
+    public let batchSize: Int
+    public let workers: Int
+
+    public init(inputSize: Int? = nil, mean: [Float] = Normalize.imageNet.mean, std: [Float] = Normalize.imageNet.std,
+                batchSize: Int = 256, workers: Int = 2) {
+        self.inputSize = inputSize
+        self.mean = mean
+        self.std = std
+        self.batchSize = batchSize
+        self.workers = workers
+    }
+
+    public struct Features {
+        public var features: Tensor      // [N, D], rows L2-normalised
+        public var labels: [Int]
+        public var names: [String]
+        public var classNames: [String]
+    }
+
+    public func extract(_ backbone: any Backbone, dataset: any Dataset, normalizeRows: Bool = true) throws -> Features {
+        let transform = try SingleView.evaluation(resize: inputSize, centerCrop: inputSize,
+                                                  normalize: try Normalize(mean: mean, std: std))
+        let loader = try DataLoader(dataset: dataset, transform: transform, batchSize: batchSize, shuffle: false,
+                                    dropLast: false, seed: 0, workers: workers, prefetch: 2)
+        let wasTraining = backbone.isTraining
+        backbone.eval()
+        defer { backbone.train(wasTraining) }
+        var chunks: [Tensor] = []
+        var labels: [Int] = []
+        let epoch = loader.epoch(0)
+        while let batch = try epoch.nextBatch() {
+            let f = try noGrad { try backbone(batch.views[0]) }
+            chunks.append(normalizeRows ? try noGrad { try f.l2Normalized(axis: 1) } : f)
+            labels += batch.labels.map { $0 ?? -1 }
+        }
+        let all = try noGrad { try Tensor.cat(chunks, axis: 0) }
+        return Features(features: all, labels: labels, names: (0..<dataset.count).map { dataset.name(at: $0) },
+                        classNames: dataset.classNames)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import PretextCore
+import PretextData
+import PretextTensor
+
+/// kNN accuracy during pretraining (`--eval-data DIR`, every `eval.every` epochs): features of the
+/// training folder (`eval.train_data`, default `data.path`) are the memory bank, the `eval.data` folder
+/// is scored; top-1/top-5 for each k in `eval.k` go to metrics.jsonl as `knn<k>_top1`, `knn<k>_top5`.
+public enum OnlineEvaluation {
+    public static func hook(spec: RunSpec, outDir: URL, reporter: ProgressReporter) -> ((any Method, Int) throws -> [String: Double])? {
+        let eval = spec.tree["eval"], data = spec.tree["data"]
+        guard case let .string(testDir)? = eval?["data"] else { return nil }
+        var trainDir: String?
+        if case let .string(t)? = eval?["train_data"] { trainDir = t } else if case let .string(t)? = data?["path"] { trainDir = t }
+        guard let bankDir = trainDir else {
+            return { _, _ in throw RunError.data("online kNN needs labelled training images: set data.path or eval.train_data") }
+        }
+        var every = 1, ks = [20, 200], temperature: Float = 0.1
+        if case let .int(e)? = eval?["every"] { every = max(1, e) }
+        if case let .list(l)? = eval?["k"] { ks = l.compactMap { if case let .int(i) = $0 { return i }; if case let .double(d) = $0 { return Int(d) }; return nil } }
+        if case let .double(t)? = eval?["temperature"] { temperature = Float(t) }
+        let epochs: Int = { if case let .int(e)? = spec.tree["train"]?["epochs"] { return e }; return 1 }()
+        var cached: (bank: any Dataset, test: any Dataset)?
+        return { method, epoch in
+            guard (epoch + 1) % every == 0 || epoch + 1 == epochs else { return [:] }
+            if cached == nil {
+                cached = (try ImageFolderDataset(root: bankDir), try ImageFolderDataset(root: testDir))
+            }
+            let result = try KNNEvaluation.run(backbone: method.backbone, bank: cached!.bank, test: cached!.test,
+                                               ks: ks, temperature: temperature, extractor: FeatureExtractor())
+            reporter.message(result.map { String(format: "%@ %.2f%%", $0.key, 100 * $0.value) }.sorted().joined(separator: "  "))
+            return result
+        }
+    }
+}
+
+/// kNN accuracy of a backbone: features of `bank` (labelled) vote for the images of `test`.
+public enum KNNEvaluation {
+    public static func run(backbone: any Backbone, bank: any Dataset, test: any Dataset, ks: [Int], temperature: Float,
+                           extractor: FeatureExtractor) throws -> [String: Double] {
+        let b = try extractor.extract(backbone, dataset: bank), t = try extractor.extract(backbone, dataset: test)
+        guard !b.labels.contains(-1), !t.labels.contains(-1) else {
+            throw RunError.data("kNN needs labelled folders (class sub-folders) for both the memory bank and the test images")
+        }
+        let classes = max(b.classNames.count, (b.labels.max() ?? 0) + 1)
+        var out: [String: Double] = [:]
+        for k in ks {
+            let r = try KNNClassifier(k: k, temperature: temperature).evaluate(train: b.features, trainLabels: b.labels,
+                                                                             test: t.features, testLabels: t.labels, classes: classes)
+            out["knn\(k)_top1"] = r.top1
+            out["knn\(k)_top5"] = r.top5
+        }
+        return out
+    }
+}
