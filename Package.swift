@@ -29,5 +29,8 @@ let package = Package(
         .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor"]),
         .testTarget(name: "PretextDataTests", dependencies: ["PretextData"]),
         .testTarget(name: "PretextNNTests", dependencies: ["PretextNN"]),
+        .testTarget(name: "PretextKitTests", dependencies: ["PretextKit"]),
+        .testTarget(name: "PretextCoreTests", dependencies: ["PretextCore"]),
+        .testTarget(name: "PretextRunnerTests", dependencies: ["PretextRunner"]),
     ]
 )

@@ -30,6 +30,6 @@ let package = Package(
         .executableTarget(name: "SSLRun", dependencies: [
             pretext, .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "SSLRunTests", dependencies: []),
+        .testTarget(name: "SSLRunTests", dependencies: [pretext]),
     ] + plugins.map(\.1)
 )

@@ -93,7 +93,7 @@ extension Builtins {
                     weightDecay: try c.float("weight_decay", 5e-4, "L2 weight decay"))
         }
         try r.registerOptimizer("adamw", summary: "AdamW, decoupled weight decay (torch.optim.AdamW)") { c, groups, _ in
-            let betas = try c.floats("betas", [0.9, 0.999], "Adam betas")
+            let betas = try c.doubles("betas", [0.9, 0.999], "Adam betas")
             guard betas.count == 2 else { throw ConfigError.invalidValue(path: "optimizer.betas", detail: "needs two values") }
             return try AdamW(groups: groups, beta1: betas[0], beta2: betas[1], eps: try c.float("eps", 1e-8, "Adam epsilon"),
                              weightDecay: try c.float("weight_decay", 0.05, "decoupled weight decay"))

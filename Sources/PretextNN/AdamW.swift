@@ -7,16 +7,18 @@ import PretextTensor
 /// had no gradient on a step is not advanced). Defaults as torch: betas (0.9, 0.999), eps 1e-8,
 /// weight decay 0.01 (DINO uses 0.04 → 0.4 by schedule, MAE 0.05 with betas (0.9, 0.95)).
 /// State slots per parameter: `<key>.exp_avg`, `<key>.exp_avg_sq`, `<key>.step` (a scalar).
+/// The betas are doubles, as in PyTorch, because 1 − β₂ computed from a float32 β₂ = 0.999 is off by
+/// 1.3e-5 relative, which shows in the second moment.
 public final class AdamW: Optimizer {
     public private(set) var groups: [ParameterGroup]
     public var weightDecay: Float
-    public let beta1: Float
-    public let beta2: Float
+    public let beta1: Double
+    public let beta2: Double
     public let eps: Float
     public private(set) var stepCount = 0
     private var slots = OptimizerState()
 
-    public init(groups: [ParameterGroup], beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+    public init(groups: [ParameterGroup], beta1: Double = 0.9, beta2: Double = 0.999, eps: Float = 1e-8,
                 weightDecay: Float = 0.01) throws {
         guard (0..<1).contains(beta1), (0..<1).contains(beta2), eps >= 0, weightDecay >= 0 else {
             throw OptimizerError.invalidSetting(optimizer: "adamw", detail: "betas must be in [0, 1) (got \(beta1), \(beta2)), eps and weight decay non-negative")
@@ -39,18 +41,18 @@ public final class AdamW: Optimizer {
                 let stepKey = key + ".step"
                 let t = (slots.slots[stepKey]?.item ?? 0) + 1
                 slots.slots[stepKey] = Tensor(scalar: t)
-                let bc1 = 1 - Foundation.pow(Double(beta1), Double(t))
-                let bc2 = 1 - Foundation.pow(Double(beta2), Double(t))
+                let bc1 = 1 - Foundation.pow(beta1, Double(t))
+                let bc2 = 1 - Foundation.pow(beta2, Double(t))
                 let stepSize = Float(Double(lr) / bc1)
                 let bc2Sqrt = Float(bc2.squareRoot())
-                let decay = 1 - lr * wd
-                let b1 = beta1, b2 = beta2, e = eps
+                let decay = Float(1 - Double(lr) * Double(wd))
+                let b2 = Float(beta2), oneMinusB1 = Float(1 - beta1), oneMinusB2 = Float(1 - beta2), e = eps
                 let pp = p.storage.pointer, gp = g.storage.pointer, mp = m.storage.pointer, vp = v.storage.pointer
                 for i in 0..<p.count {
                     let gi = gp[i]
                     pp[i] *= decay
-                    mp[i] += (1 - b1) * (gi - mp[i])
-                    vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                    mp[i] += oneMinusB1 * (gi - mp[i])           // torch: exp_avg.lerp_(grad, 1 − β₁)
+                    vp[i] = b2 * vp[i] + oneMinusB2 * (gi * gi)
                     let denom = vp[i].squareRoot() / bc2Sqrt + e
                     pp[i] -= stepSize * (mp[i] / denom)
                 }

@@ -4,8 +4,11 @@ import PretextTensor
 /// `qkv` Linear(dim, 3·dim) (bias on for ViTs, `qkv_bias=True`), `heads` heads of dim/heads, scale
 /// head_dim^-½, softmax over keys, output projection `proj` Linear(dim, dim). Keys `qkv.*`, `proj.*`.
 ///
-/// Forward over tokens [N, L, dim]: one GEMM for q, k and v, one permute to [3, N, heads, L, head_dim],
-/// two batched GEMMs (q·kᵀ and attn·v), one permute back, one GEMM for `proj`.
+/// Forward over tokens [N, L, dim]: q, k and v come from the three row blocks of the `qkv` weight
+/// (three GEMMs over the same input; the head scale is folded into the q block, a dim×dim op instead of
+/// one over the activations), each permuted once straight into the layout its batched GEMM needs —
+/// q, v as [N, heads, L, head_dim], k as [N, heads, head_dim, L] — so there is no copy of the fused
+/// [N, L, 3·dim] tensor and no separate transpose of k; then softmax(q·kᵀ)·v, one permute back, `proj`.
 public final class Attention: Module, Layer {
     public let qkv: Linear
     public let proj: Linear
@@ -15,13 +18,14 @@ public final class Attention: Module, Layer {
     public let headDim: Int
     public let scale: Float
 
-    public init(dim: Int, heads: Int, qkvBias: Bool = true, attnDrop: Float = 0, projDrop: Float = 0, rng: inout RNG) {
+    /// `initialize: false` leaves the Linears zero (the ViT re-initialises them as timm does).
+    public init(dim: Int, heads: Int, qkvBias: Bool = true, attnDrop: Float = 0, projDrop: Float = 0, initialize: Bool = true, rng: inout RNG) {
         precondition(heads > 0 && dim % heads == 0, "Attention: dim \(dim) must be divisible by heads \(heads)")
         self.heads = heads
         headDim = dim / heads
         scale = 1 / Float(headDim).squareRoot()
-        qkv = Linear(dim, 3 * dim, bias: qkvBias, rng: &rng)
-        proj = Linear(dim, dim, rng: &rng)
+        qkv = Linear(dim, 3 * dim, bias: qkvBias, initialize: initialize, rng: &rng)
+        proj = Linear(dim, dim, initialize: initialize, rng: &rng)
         self.attnDrop = attnDrop > 0 ? Dropout(p: attnDrop, rng: &rng) : nil
         self.projDrop = projDrop > 0 ? Dropout(p: projDrop, rng: &rng) : nil
         super.init()
@@ -32,10 +36,15 @@ public final class Attention: Module, Layer {
             throw TensorError.invalidArgument(op: "attention", detail: "expects tokens [N, L, \(heads * headDim)], got \(x.shape)")
         }
         let n = x.shape[0], l = x.shape[1], d = x.shape[2]
-        let qkv = try self.qkv(x).reshaped([n, l, 3, heads, headDim]).permuted([2, 0, 3, 1, 4])   // [3, N, H, L, hd]
-        let q = try qkv.narrowed(axis: 0, start: 0, length: 1).reshaped([n, heads, l, headDim]) * scale
-        let kT = try qkv.narrowed(axis: 0, start: 1, length: 1).reshaped([n, heads, l, headDim]).transposed(-2, -1)
-        let v = try qkv.narrowed(axis: 0, start: 2, length: 1).reshaped([n, heads, l, headDim])
+        func part(_ i: Int, scale s: Float = 1) throws -> Tensor {
+            var w = try qkv.weight.narrowed(axis: 0, start: i * d, length: d)
+            var b = try qkv.bias.map { try $0.narrowed(axis: 0, start: i * d, length: d) }
+            if s != 1 { w = w * s; b = b.map { $0 * s } }
+            return try x.linear(weight: w, bias: b).reshaped([n, l, heads, headDim])
+        }
+        let q = try part(0, scale: scale).permuted([0, 2, 1, 3])                                  // [N, H, L, hd]
+        let kT = try part(1).permuted([0, 2, 3, 1])                                               // [N, H, hd, L]
+        let v = try part(2).permuted([0, 2, 1, 3])                                                // [N, H, L, hd]
         var attn = try q.matmul(kT).softmax(axis: -1)                                             // [N, H, L, L]
         if let attnDrop { attn = try attnDrop(attn) }
         let y = try attn.matmul(v).permuted([0, 2, 1, 3]).reshaped([n, l, d])

@@ -12,13 +12,14 @@ public final class BasicBlock: Module, Layer {
     public let bn2: BatchNorm
     public let downsample: Sequential?
 
-    public init(inChannels: Int, channels: Int, stride: Int, rng: inout RNG) {
-        conv1 = Conv2d(inChannels, channels, kernelSize: 3, stride: stride, padding: 1, bias: false, rng: &rng)
+    /// `initialize: false` skips PyTorch's default conv init (the ResNet re-initialises every conv).
+    public init(inChannels: Int, channels: Int, stride: Int, initialize: Bool = true, rng: inout RNG) {
+        conv1 = Conv2d(inChannels, channels, kernelSize: 3, stride: stride, padding: 1, bias: false, initialize: initialize, rng: &rng)
         bn1 = BatchNorm(channels)
-        conv2 = Conv2d(channels, channels, kernelSize: 3, padding: 1, bias: false, rng: &rng)
+        conv2 = Conv2d(channels, channels, kernelSize: 3, padding: 1, bias: false, initialize: initialize, rng: &rng)
         bn2 = BatchNorm(channels)
         if stride != 1 || inChannels != channels {
-            downsample = Sequential(Conv2d(inChannels, channels, kernelSize: 1, stride: stride, bias: false, rng: &rng),
+            downsample = Sequential(Conv2d(inChannels, channels, kernelSize: 1, stride: stride, bias: false, initialize: initialize, rng: &rng),
                                     BatchNorm(channels))
         } else {
             downsample = nil

@@ -13,16 +13,17 @@ public final class Bottleneck: Module, Layer {
     public let bn3: BatchNorm
     public let downsample: Sequential?
 
-    public init(inChannels: Int, channels: Int, stride: Int, rng: inout RNG) {
+    /// `initialize: false` skips PyTorch's default conv init (the ResNet re-initialises every conv).
+    public init(inChannels: Int, channels: Int, stride: Int, initialize: Bool = true, rng: inout RNG) {
         let out = channels * Bottleneck.expansion
-        conv1 = Conv2d(inChannels, channels, kernelSize: 1, bias: false, rng: &rng)
+        conv1 = Conv2d(inChannels, channels, kernelSize: 1, bias: false, initialize: initialize, rng: &rng)
         bn1 = BatchNorm(channels)
-        conv2 = Conv2d(channels, channels, kernelSize: 3, stride: stride, padding: 1, bias: false, rng: &rng)
+        conv2 = Conv2d(channels, channels, kernelSize: 3, stride: stride, padding: 1, bias: false, initialize: initialize, rng: &rng)
         bn2 = BatchNorm(channels)
-        conv3 = Conv2d(channels, out, kernelSize: 1, bias: false, rng: &rng)
+        conv3 = Conv2d(channels, out, kernelSize: 1, bias: false, initialize: initialize, rng: &rng)
         bn3 = BatchNorm(out)
         if stride != 1 || inChannels != out {
-            downsample = Sequential(Conv2d(inChannels, out, kernelSize: 1, stride: stride, bias: false, rng: &rng),
+            downsample = Sequential(Conv2d(inChannels, out, kernelSize: 1, stride: stride, bias: false, initialize: initialize, rng: &rng),
                                     BatchNorm(out))
         } else {
             downsample = nil

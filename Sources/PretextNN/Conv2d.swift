@@ -12,7 +12,7 @@ public final class Conv2d: Module, Layer {
     public let groups: Int
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, groups: Int = 1, bias: Bool = true, rng: inout RNG) {
+                dilation: Int = 1, groups: Int = 1, bias: Bool = true, initialize: Bool = true, rng: inout RNG) {
         precondition(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: channels \(inChannels)→\(outChannels) must be divisible by groups \(groups)")
         weight = Init.parameter([outChannels, inChannels / groups, kernelSize, kernelSize])
@@ -22,7 +22,7 @@ public final class Conv2d: Module, Layer {
         self.dilation = (dilation, dilation)
         self.groups = groups
         super.init()
-        Init.pytorchDefault(weight: weight, bias: self.bias, rng: &rng)
+        if initialize { Init.pytorchDefault(weight: weight, bias: self.bias, rng: &rng) }   // false: zeros, see Linear
     }
 
     public var inChannels: Int { weight.shape[1] * groups }

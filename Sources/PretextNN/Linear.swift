@@ -10,11 +10,13 @@ public final class Linear: Module, Layer {
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
 
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout RNG) {
+    /// `initialize: false` leaves zeros, for layers a network re-initialises right away (or fills from
+    /// a weight file), which saves drawing every weight twice.
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, initialize: Bool = true, rng: inout RNG) {
         weight = Init.parameter([outFeatures, inFeatures])
         self.bias = bias ? Init.parameter([outFeatures]) : nil
         super.init()
-        Init.pytorchDefault(weight: weight, bias: self.bias, rng: &rng)
+        if initialize { Init.pytorchDefault(weight: weight, bias: self.bias, rng: &rng) }
     }
 
     /// A layer over given tensors (shared, not copied).

@@ -8,10 +8,10 @@ public final class Mlp: Module, Layer {
     public let fc2: Linear
     public let drop: Dropout?
 
-    public init(inFeatures: Int, hiddenFeatures: Int, outFeatures: Int? = nil, drop: Float = 0, rng: inout RNG) {
-        fc1 = Linear(inFeatures, hiddenFeatures, rng: &rng)
+    public init(inFeatures: Int, hiddenFeatures: Int, outFeatures: Int? = nil, drop: Float = 0, initialize: Bool = true, rng: inout RNG) {
+        fc1 = Linear(inFeatures, hiddenFeatures, initialize: initialize, rng: &rng)
         act = GELU()
-        fc2 = Linear(hiddenFeatures, outFeatures ?? inFeatures, rng: &rng)
+        fc2 = Linear(hiddenFeatures, outFeatures ?? inFeatures, initialize: initialize, rng: &rng)
         self.drop = drop > 0 ? Dropout(p: drop, rng: &rng) : nil
         super.init()
     }

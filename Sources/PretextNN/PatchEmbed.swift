@@ -9,9 +9,9 @@ public final class PatchEmbed: Module, Layer {
     public let proj: Conv2d
     public let patchSize: Int
 
-    public init(patchSize: Int, inChannels: Int = 3, dim: Int, rng: inout RNG) {
+    public init(patchSize: Int, inChannels: Int = 3, dim: Int, initialize: Bool = true, rng: inout RNG) {
         self.patchSize = patchSize
-        proj = Conv2d(inChannels, dim, kernelSize: patchSize, stride: patchSize, rng: &rng)
+        proj = Conv2d(inChannels, dim, kernelSize: patchSize, stride: patchSize, initialize: initialize, rng: &rng)
         super.init()
     }
 

@@ -26,7 +26,7 @@ struct PickleWriter {
         return w.bytes
     }
 
-    private mutating func op(_ c: Character) { bytes.append(c.asciiValue!) }
+    private mutating func op(_ c: Unicode.Scalar) { bytes.append(UInt8(c.value)) }   // opcodes are single bytes
 
     private mutating func global(_ module: String, _ name: String) {
         op("c")

@@ -54,7 +54,10 @@ public final class ResNet: Module, Layer {
         (0..<4).map { i in Swift.max(8, Int((64 * Double(width) * Double(1 << i)).rounded(.toNearestOrEven))) }
     }
 
-    public init(_ depth: Depth, cifarStem: Bool = false, width: Float = 1, zeroInitResidual: Bool = false, rng: inout RNG) {
+    /// `initialize: false` skips the random initialisation (convolutions stay zero, norms 1/0) for a
+    /// network whose weights are loaded right after — like timm's `weight_init='skip'`.
+    public init(_ depth: Depth, cifarStem: Bool = false, width: Float = 1, zeroInitResidual: Bool = false,
+                initialize: Bool = true, rng: inout RNG) {
         precondition(width > 0, "ResNet width multiplier must be positive, got \(width)")
         self.depth = depth
         self.cifarStem = cifarStem
@@ -63,8 +66,8 @@ public final class ResNet: Module, Layer {
         stageChannels = c
         let expansion = depth.usesBottleneck ? Bottleneck.expansion : BasicBlock.expansion
         conv1 = cifarStem
-            ? Conv2d(3, c[0], kernelSize: 3, stride: 1, padding: 1, bias: false, rng: &rng)
-            : Conv2d(3, c[0], kernelSize: 7, stride: 2, padding: 3, bias: false, rng: &rng)
+            ? Conv2d(3, c[0], kernelSize: 3, stride: 1, padding: 1, bias: false, initialize: false, rng: &rng)
+            : Conv2d(3, c[0], kernelSize: 7, stride: 2, padding: 3, bias: false, initialize: false, rng: &rng)
         bn1 = BatchNorm(c[0])
         var inChannels = c[0]
         var stages: [Sequential] = []
@@ -73,9 +76,9 @@ public final class ResNet: Module, Layer {
             for b in 0..<n {
                 let stride = (i > 0 && b == 0) ? 2 : 1
                 if depth.usesBottleneck {
-                    blocks.append(Bottleneck(inChannels: inChannels, channels: c[i], stride: stride, rng: &rng))
+                    blocks.append(Bottleneck(inChannels: inChannels, channels: c[i], stride: stride, initialize: false, rng: &rng))
                 } else {
-                    blocks.append(BasicBlock(inChannels: inChannels, channels: c[i], stride: stride, rng: &rng))
+                    blocks.append(BasicBlock(inChannels: inChannels, channels: c[i], stride: stride, initialize: false, rng: &rng))
                 }
                 inChannels = c[i] * expansion
             }
@@ -85,7 +88,7 @@ public final class ResNet: Module, Layer {
         featureDim = inChannels
         super.init()
         // torchvision's ResNet.__init__ initialisation loop.
-        for (_, m) in namedModules() {
+        for (_, m) in namedModules() where initialize {
             if let conv = m as? Conv2d {
                 Init.kaimingNormal(conv.weight, mode: .fanOut, rng: &rng)
             } else if let bn = m as? BatchNorm {

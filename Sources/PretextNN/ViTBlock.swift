@@ -10,11 +10,11 @@ public final class ViTBlock: Module, Layer {
     public let mlp: Mlp
 
     public init(dim: Int, heads: Int, mlpRatio: Float = 4, qkvBias: Bool = true, eps: Float = 1e-6,
-                dropout: Float = 0, attnDropout: Float = 0, rng: inout RNG) {
+                dropout: Float = 0, attnDropout: Float = 0, initialize: Bool = true, rng: inout RNG) {
         norm1 = LayerNorm(dim, eps: eps)
-        attn = Attention(dim: dim, heads: heads, qkvBias: qkvBias, attnDrop: attnDropout, projDrop: dropout, rng: &rng)
+        attn = Attention(dim: dim, heads: heads, qkvBias: qkvBias, attnDrop: attnDropout, projDrop: dropout, initialize: initialize, rng: &rng)
         norm2 = LayerNorm(dim, eps: eps)
-        mlp = Mlp(inFeatures: dim, hiddenFeatures: Int(Float(dim) * mlpRatio), drop: dropout, rng: &rng)
+        mlp = Mlp(inFeatures: dim, hiddenFeatures: Int(Float(dim) * mlpRatio), drop: dropout, initialize: initialize, rng: &rng)
         super.init()
     }
 

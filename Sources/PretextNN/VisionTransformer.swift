@@ -50,7 +50,7 @@ public final class VisionTransformer: Module, Layer {
 
     public init(dim: Int, depth: Int, heads: Int, patchSize: Int = 16, imageSize: Int = 224, mlpRatio: Float = 4,
                 qkvBias: Bool = true, eps: Float = 1e-6, dropout: Float = 0, attnDropout: Float = 0,
-                name: String? = nil, rng: inout RNG) {
+                name: String? = nil, initialize: Bool = true, rng: inout RNG) {
         precondition(imageSize % patchSize == 0, "ViT image size \(imageSize) must be a multiple of the patch size \(patchSize)")
         self.dim = dim
         self.heads = heads
@@ -58,15 +58,16 @@ public final class VisionTransformer: Module, Layer {
         self.imageSize = imageSize
         gridSize = imageSize / patchSize
         architectureName = name ?? "vit-d\(dim)/\(patchSize)"
-        patchEmbed = PatchEmbed(patchSize: patchSize, dim: dim, rng: &rng)
+        patchEmbed = PatchEmbed(patchSize: patchSize, dim: dim, initialize: initialize, rng: &rng)
         clsToken = Init.parameter([1, 1, dim])
         posEmbed = Init.parameter([1, 1 + gridSize * gridSize, dim])
         blocks = (0..<depth).map { _ in
             ViTBlock(dim: dim, heads: heads, mlpRatio: mlpRatio, qkvBias: qkvBias, eps: eps,
-                     dropout: dropout, attnDropout: attnDropout, rng: &rng)
+                     dropout: dropout, attnDropout: attnDropout, initialize: false, rng: &rng)
         }
         norm = LayerNorm(dim, eps: eps)
         super.init()
+        guard initialize else { return }
         // timm VisionTransformer.init_weights(mode='') → init_weights_vit_timm on every Linear.
         Init.truncNormal(posEmbed, std: 0.02, rng: &rng)
         Init.normal(clsToken, std: 1e-6, rng: &rng)
@@ -80,10 +81,12 @@ public final class VisionTransformer: Module, Layer {
 
     /// timm's `vit_{tiny,small,base}_patch16_224` (patch 16 at 224 px by default; e.g. `.tiny`,
     /// patchSize 4, imageSize 32 for the CIFAR recipe's ViT-T/4).
-    public convenience init(_ size: Size, patchSize: Int = 16, imageSize: Int = 224, rng: inout RNG) {
+    /// `initialize: false` skips the random initialisation (weights to be loaded right after, as timm's
+    /// `weight_init='skip'`).
+    public convenience init(_ size: Size, patchSize: Int = 16, imageSize: Int = 224, initialize: Bool = true, rng: inout RNG) {
         let name = "vit-" + String(size.rawValue.prefix(1)) + (patchSize == 16 ? "" : "/\(patchSize)")
         self.init(dim: size.dim, depth: size.depth, heads: size.heads, patchSize: patchSize, imageSize: imageSize,
-                  name: name, rng: &rng)
+                  name: name, initialize: initialize, rng: &rng)
     }
 
     /// Short name for exported weights ("vit-s", "vit-t/4").

@@ -166,6 +166,22 @@ final class KernelTests: XCTestCase {
                                      kernelW: 1), bias: false, seed: 33, "batched 1x1 parallel")
     }
 
+    /// Images whose column matrix exceeds the scratch cap are lowered a block of output rows at a time
+    /// (forward, weight gradient, and the col2im input gradient of strided convolutions).
+    func testConvRowBlocks() throws {
+        let saved = ConvKernels.maxColumnScratch
+        defer { ConvKernels.maxColumnScratch = saved }
+        ConvKernels.maxColumnScratch = 3 * 9 * 7 * 2   // two output rows of a 3-channel 3x3 conv, 7 wide
+        try checkConv(Conv2dGeometry(batch: 2, inChannels: 3, height: 9, width: 7, outChannels: 4, kernelH: 3, kernelW: 3,
+                                     padH: 1, padW: 1), bias: true, seed: 40, "row blocks s1")
+        try checkConv(Conv2dGeometry(batch: 2, inChannels: 3, height: 13, width: 14, outChannels: 4, kernelH: 3,
+                                     kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 1),
+                      bias: false, seed: 41, "row blocks s2")
+        try checkConv(Conv2dGeometry(batch: 1, inChannels: 4, height: 11, width: 7, outChannels: 4, kernelH: 3,
+                                     kernelW: 3, strideH: 2, strideW: 1, padH: 2, padW: 1, dilationH: 2, groups: 2),
+                      bias: true, seed: 42, "row blocks groups, dilation")
+    }
+
     func testConvGeometryValidation() {
         XCTAssertThrowsError(try Conv2dGeometry(batch: 1, inChannels: 3, height: 5, width: 5, outChannels: 4, kernelH: 3,
                                                 kernelW: 3, groups: 2).validate())

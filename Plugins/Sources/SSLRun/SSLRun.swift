@@ -31,7 +31,8 @@ struct SSLRun: ParsableCommand {
         } catch let error as ExitCode {
             exit(withError: error)
         } catch {
-            if String(describing: type(of: error)).contains("ParserError") || error is ValidationError || error is CleanExit {
+            // Parsing errors, --help and --version belong to ArgumentParser, which prints and exits.
+            if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
                 exit(withError: error)
             }
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -13,8 +13,11 @@
 /// batch is smaller than the thread count, each image is processed with the threads splitting the
 /// lowering and the GEMMs instead.
 public enum ConvKernels {
-    nonisolated(unsafe) static var expForceInner = false
-    nonisolated(unsafe) static var expNoTransposed = false
+    /// Cap on the column scratch per thread (floats; 16 MB): larger images are lowered a block of
+    /// output rows at a time, and fewer small images are put side by side. Tests lower it to exercise
+    /// the row blocks on small shapes.
+    nonisolated(unsafe) static var maxColumnScratch = 1 << 22
+
     // MARK: - Public entry points
 
     /// `output[N, O, OH, OW] = conv(input[N, C, H, W], weight) + bias`, overwriting `output`.
@@ -32,7 +35,7 @@ public enum ConvKernels {
                                      weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
         let p = Plan(g)
         if p.direct { return depthwiseBackwardInput(p, gradOutput, weight, gradInput) }
-        if !p.pointwise && !expNoTransposed, let t = transposedGeometry(g) {
+        if !p.pointwise, let t = transposedGeometry(g) {
             // Stride 1: the input gradient is itself a convolution (of gradOutput with the flipped,
             // transposed kernel), which lowers with im2col and avoids col2im's scattered accumulation.
             BufferPool.shared.withScratch(g.weightCount) { flipped in
@@ -133,9 +136,9 @@ public enum ConvKernels {
         let inner: Bool
 
         /// Column matrices narrower than this are widened by lowering several images at once.
-        nonisolated(unsafe) static var targetColumns = 256
-        /// Cap on the column scratch per thread (floats), so batching images stays cache-friendly.
-        static let maxColumnScratch = 1 << 21
+        static let targetColumns = 256
+        /// Output rows lowered at once for a single image (all of them unless the columns are huge).
+        let rowsPerBlock: Int
 
         init(_ g: Conv2dGeometry) {
             self.g = g
@@ -154,15 +157,27 @@ public enum ConvKernels {
             let macs = g.batch &* g.outChannels &* ckk &* ohw
             if threads <= 1 || macs < (1 << 20) {
                 chunks = 1; inner = false
-            } else if !ConvKernels.expForceInner && g.batch >= threads && (g.batch % threads == 0 || g.batch >= 4 &* threads) {
+            } else if g.batch >= threads && (g.batch % threads == 0 || g.batch >= 4 &* threads) {
                 chunks = threads; inner = false
             } else {
                 chunks = 1; inner = true
             }
             let perChunk = (g.batch + chunks - 1) / chunks
             var k = max(1, (Plan.targetColumns + ohw - 1) / ohw)
-            k = min(k, perChunk, max(1, Plan.maxColumnScratch / max(1, g.inChannels &* kk &* ohw)))
+            k = min(k, perChunk, max(1, ConvKernels.maxColumnScratch / max(1, g.inChannels &* kk &* ohw)))
             imagesPerGemm = k
+            let rowFloats = g.inChannels &* kk &* g.outW
+            rowsPerBlock = pointwise ? g.outH : max(1, min(g.outH, ConvKernels.maxColumnScratch / max(1, rowFloats)))
+        }
+
+        /// Calls `body(firstRow, endRow)` for the blocks of `rowsPerBlock` output rows.
+        @inline(__always) func forEachRowBlock(_ body: (Int, Int) -> Void) {
+            var r0 = 0
+            while r0 < g.outH {
+                let r1 = min(g.outH, r0 &+ rowsPerBlock)
+                body(r0, r1)
+                r0 = r1
+            }
         }
 
         @inline(__always) func chunkRange(_ c: Int) -> Range<Int> {
@@ -178,7 +193,8 @@ public enum ConvKernels {
         /// Floats of per-thread scratch: column matrix, then a gathered output-sized block when
         /// several images share a GEMM.
         var columnScratch: Int {
-            pointwise && imagesPerGemm == 1 ? 0 : g.inChannels &* kk &* imagesPerGemm &* ohw
+            if imagesPerGemm > 1 { return g.inChannels &* kk &* imagesPerGemm &* ohw }
+            return pointwise ? 0 : g.inChannels &* kk &* rowsPerBlock &* g.outW
         }
         var outputScratch: Int { imagesPerGemm > 1 ? g.outChannels &* imagesPerGemm &* ohw : 0 }
 
@@ -204,63 +220,94 @@ public enum ConvKernels {
     static func forwardStep(_ p: Plan, _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                             _ bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>,
                             base: Int, count: Int, inner: Bool, scratch: UnsafeMutablePointer<Float>) {
-        let ld = count &* p.ohw
-        let cols = lower(p, input, base: base, count: count, inner: inner, scratch: scratch)
-        let o = p.g.outChannels, ohw = p.ohw
-        let direct = count == 1
-        let dst = direct ? output + base &* p.imageOut : scratch + p.columnScratch
-        // A single image's GEMM writes the output in place; starting it from the bias (beta = 1) costs
-        // the same as the zeroing pass BLAS does for beta = 0, and saves a separate bias pass.
-        if direct, let bias {
-            forRows(o, cost: ohw, inner: inner) { r in
-                for c in r { (dst + c &* ohw).update(repeating: bias[c], count: ohw) }
+        let o = p.g.outChannels, ohw = p.ohw, ow = p.g.outW
+        if count == 1 {
+            // The GEMM writes the image's output in place; starting it from the bias (beta = 1) costs
+            // the same as the zeroing pass BLAS does for beta = 0, and saves a separate bias pass.
+            let dst = output + base &* p.imageOut
+            if let bias {
+                forRows(o, cost: ohw, inner: inner) { r in
+                    for c in r { (dst + c &* ohw).update(repeating: bias[c], count: ohw) }
+                }
             }
+            p.forEachRowBlock { r0, r1 in
+                let (cols, ld) = lowerRows(p, input + base &* p.imageIn, rows: r0..<r1, inner: inner,
+                                           scratch: scratch)
+                for gi in 0..<p.g.groups {
+                    GemmKernels.sgemm(m: p.og, n: (r1 &- r0) &* ow, k: p.ckk, a: weight + gi &* p.og &* p.ckk,
+                                      lda: p.ckk, b: cols + gi &* p.ckk &* ld, ldb: ld, beta: bias != nil ? 1 : 0,
+                                      c: dst + (gi &* p.og &* ohw &+ r0 &* ow), ldc: ohw, parallel: inner)
+                }
+            }
+            return
         }
+        // Several small images side by side: one GEMM into scratch, then scatter back to NCHW, adding
+        // the bias on the way.
+        let ld = count &* ohw
+        let cols = lowerImages(p, input, base: base, count: count, inner: inner, scratch: scratch)
+        let tmp = scratch + p.columnScratch
         for gi in 0..<p.g.groups {
             GemmKernels.sgemm(m: p.og, n: ld, k: p.ckk, a: weight + gi &* p.og &* p.ckk, lda: p.ckk,
-                              b: cols + gi &* p.ckk &* ld, ldb: ld, beta: direct && bias != nil ? 1 : 0,
-                              c: dst + gi &* p.og &* ld, ldc: ld, parallel: inner)
+                              b: cols + gi &* p.ckk &* ld, ldb: ld, c: tmp + gi &* p.og &* ld, ldc: ld,
+                              parallel: inner)
         }
-        if direct { return }
-        // Scatter the side-by-side images back to NCHW, adding the bias on the way.
-        forRows(o, cost: count &* ohw, inner: inner) { r in
+        forRows(o, cost: ld, inner: inner) { r in
             for c in r {
                 let b = bias?[c] ?? 0
                 for j in 0..<count {
                     let out = output + ((base &+ j) &* p.imageOut &+ c &* ohw)
-                    let src = dst + (c &* ld &+ j &* ohw)
+                    let src = tmp + (c &* ld &+ j &* ohw)
                     for i in 0..<ohw { out[i] = src[i] + b }
                 }
             }
         }
     }
 
+    /// Input gradient by GEMM + col2im (strided convolutions; stride 1 goes through
+    /// `transposedGeometry` instead).
     static func backwardInputStep(_ p: Plan, _ gradOutput: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                   _ gradInput: UnsafeMutablePointer<Float>, base: Int, count: Int, inner: Bool,
                                   scratch: UnsafeMutablePointer<Float>) {
-        let ld = count &* p.ohw
-        let gOut = gatherGradOutput(p, gradOutput, base: base, count: count, inner: inner,
-                                    into: scratch + p.columnScratch)
-        if p.pointwise && count == 1 {
-            let dst = gradInput + base &* p.imageIn
-            for gi in 0..<p.g.groups {
-                GemmKernels.sgemm(transA: true, m: p.cg, n: p.hw, k: p.og, a: weight + gi &* p.og &* p.cg,
-                                  lda: p.cg, b: gOut + gi &* p.og &* ld, ldb: ld,
-                                  c: dst + gi &* p.cg &* p.hw, ldc: p.hw, parallel: inner)
+        let c = p.g.inChannels, ohw = p.ohw, ow = p.g.outW
+        if count == 1 {
+            let gOut = gradOutput + base &* p.imageOut
+            let img = gradInput + base &* p.imageIn
+            if p.pointwise {
+                for gi in 0..<p.g.groups {
+                    GemmKernels.sgemm(transA: true, m: p.cg, n: p.hw, k: p.og, a: weight + gi &* p.og &* p.cg,
+                                      lda: p.cg, b: gOut + gi &* p.og &* ohw, ldb: ohw,
+                                      c: img + gi &* p.cg &* p.hw, ldc: p.hw, parallel: inner)
+                }
+                return
+            }
+            let blocked = p.rowsPerBlock < p.g.outH
+            if blocked { img.update(repeating: 0, count: p.imageIn) }
+            p.forEachRowBlock { r0, r1 in
+                let nb = (r1 &- r0) &* ow
+                for gi in 0..<p.g.groups {
+                    GemmKernels.sgemm(transA: true, m: p.ckk, n: nb, k: p.og, a: weight + gi &* p.og &* p.ckk,
+                                      lda: p.ckk, b: gOut + (gi &* p.og &* ohw &+ r0 &* ow), ldb: ohw,
+                                      c: scratch + gi &* p.ckk &* nb, ldc: nb, parallel: inner)
+                }
+                forRows(c, cost: p.kk &* nb, inner: inner) { r in
+                    col2im(p, UnsafePointer(scratch), ld: nb, img, channels: r, outRows: r0..<r1,
+                           accumulate: blocked)
+                }
             }
             return
         }
-        let cols = scratch
+        let ld = count &* ohw
+        let gOut = gatherGradOutput(p, gradOutput, base: base, count: count, inner: inner,
+                                    into: scratch + p.columnScratch)
         for gi in 0..<p.g.groups {
             GemmKernels.sgemm(transA: true, m: p.ckk, n: ld, k: p.og, a: weight + gi &* p.og &* p.ckk,
                               lda: p.ckk, b: gOut + gi &* p.og &* ld, ldb: ld,
-                              c: cols + gi &* p.ckk &* ld, ldc: ld, parallel: inner)
+                              c: scratch + gi &* p.ckk &* ld, ldc: ld, parallel: inner)
         }
-        let c = p.g.inChannels
         for j in 0..<count {
             let img = gradInput + (base &+ j) &* p.imageIn
-            forRows(c, cost: p.kk &* p.ohw, inner: inner) { r in
-                col2im(p, UnsafePointer(cols + j &* p.ohw), ld: ld, img, channels: r)
+            forRows(c, cost: p.kk &* ohw, inner: inner) { r in
+                col2im(p, UnsafePointer(scratch + j &* ohw), ld: ld, img, channels: r)
             }
         }
     }
@@ -268,8 +315,23 @@ public enum ConvKernels {
     static func backwardWeightStep(_ p: Plan, _ gradOutput: UnsafePointer<Float>, _ input: UnsafePointer<Float>,
                                    _ gradWeight: UnsafeMutablePointer<Float>, base: Int, count: Int,
                                    accumulate: Bool, inner: Bool, scratch: UnsafeMutablePointer<Float>) {
-        let ld = count &* p.ohw
-        let cols = lower(p, input, base: base, count: count, inner: inner, scratch: scratch)
+        let ohw = p.ohw, ow = p.g.outW
+        if count == 1 {
+            let gOut = gradOutput + base &* p.imageOut
+            p.forEachRowBlock { r0, r1 in
+                let (cols, ld) = lowerRows(p, input + base &* p.imageIn, rows: r0..<r1, inner: inner,
+                                           scratch: scratch)
+                for gi in 0..<p.g.groups {
+                    GemmKernels.sgemm(transB: true, m: p.og, n: p.ckk, k: (r1 &- r0) &* ow,
+                                      a: gOut + (gi &* p.og &* ohw &+ r0 &* ow), lda: ohw,
+                                      b: cols + gi &* p.ckk &* ld, ldb: ld, beta: accumulate || r0 > 0 ? 1 : 0,
+                                      c: gradWeight + gi &* p.og &* p.ckk, ldc: p.ckk, parallel: inner)
+                }
+            }
+            return
+        }
+        let ld = count &* ohw
+        let cols = lowerImages(p, input, base: base, count: count, inner: inner, scratch: scratch)
         let gOut = gatherGradOutput(p, gradOutput, base: base, count: count, inner: inner,
                                     into: scratch + p.columnScratch)
         for gi in 0..<p.g.groups {
@@ -279,12 +341,24 @@ public enum ConvKernels {
         }
     }
 
-    /// The column matrix `[C·KH·KW, count·OH·OW]` of images `base ..< base+count` (the image itself for
-    /// a single pointwise image).
+    /// The column matrix of output rows `rows` of one image, and its row stride (the image itself, with
+    /// stride H·W, for a pointwise convolution).
     @inline(__always)
-    static func lower(_ p: Plan, _ input: UnsafePointer<Float>, base: Int, count: Int, inner: Bool,
-                      scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
-        if p.pointwise && count == 1 { return input + base &* p.imageIn }
+    static func lowerRows(_ p: Plan, _ img: UnsafePointer<Float>, rows: Range<Int>, inner: Bool,
+                          scratch: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, Int) {
+        let ow = p.g.outW
+        if p.pointwise { return (img + rows.lowerBound &* ow, p.hw) }
+        let nb = rows.count &* ow
+        forRows(p.g.inChannels, cost: p.kk &* nb, inner: inner) { r in
+            im2col(p, img, scratch, ld: nb, channels: r, outRows: rows)
+        }
+        return (UnsafePointer(scratch), nb)
+    }
+
+    /// The column matrix `[C·KH·KW, count·OH·OW]` of images `base ..< base+count`, side by side.
+    @inline(__always)
+    static func lowerImages(_ p: Plan, _ input: UnsafePointer<Float>, base: Int, count: Int, inner: Bool,
+                            scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
         let ld = count &* p.ohw
         for j in 0..<count {
             let img = input + (base &+ j) &* p.imageIn
@@ -377,28 +451,28 @@ public enum ConvKernels {
         }
     }
 
-    /// The adjoint of `im2col`: overwrites planes `channels` of `img` with the sum of their column
-    /// entries.
+    /// The adjoint of `im2col`: adds the column entries of output rows `outRows` (all by default;
+    /// column 0 being the first pixel of `outRows`) into planes `channels` of `img`, which are zeroed
+    /// first unless `accumulate`.
     static func col2im(_ p: Plan, _ cols: UnsafePointer<Float>, ld: Int, _ img: UnsafeMutablePointer<Float>,
-                       channels: Range<Int>) {
+                       channels: Range<Int>, outRows: Range<Int>? = nil, accumulate: Bool = false) {
         let g = p.g
         let h = g.height, w = g.width, oh = g.outH, ow = g.outW
         let kh = g.kernelH, kw = g.kernelW, sh = g.strideH, sw = g.strideW
-        if p.pointwise {
-            for c in channels { (img + c &* p.hw).update(from: cols + c &* ld, count: p.hw) }
-            return
-        }
+        let rows = outRows ?? 0..<oh
+        let r0 = rows.lowerBound, r1 = rows.upperBound
         for c in channels {
             let plane = img + c &* p.hw
-            plane.update(repeating: 0, count: p.hw)
+            if !accumulate { plane.update(repeating: 0, count: p.hw) }
             for i in 0..<kh {
                 let hOff = i &* g.dilationH &- g.padH
-                let (yLo, yHi) = validRange(size: h, out: oh, stride: sh, offset: hOff)
+                var (yLo, yHi) = validRange(size: h, out: oh, stride: sh, offset: hOff)
+                yLo = min(max(yLo, r0), r1); yHi = max(min(yHi, r1), yLo)
                 for j in 0..<kw {
                     let wOff = j &* g.dilationW &- g.padW
                     let (xLo, xHi) = validRange(size: w, out: ow, stride: sw, offset: wOff)
                     if xHi <= xLo { continue }
-                    let row = cols + ((c &* kh &+ i) &* kw &+ j) &* ld
+                    let row = cols + (((c &* kh &+ i) &* kw &+ j) &* ld &- r0 &* ow)
                     for y in yLo..<yHi {
                         let s = row + y &* ow
                         let d = plane + ((y &* sh &+ hOff) &* w &+ wOff)

@@ -24,24 +24,29 @@ public enum NormKernels {
         let count = Double(n &* hw)
         if count == 0 { return }
         if hw < smallPlane {
+            // A thread's channels are one contiguous segment of every row: accumulate per element of
+            // the segment (vectorises), then fold each channel's `hw` accumulators.
             Parallel.forRanges(c, costPerItem: n &* hw) { r in
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 &* r.count) { acc in
-                    let s = acc.baseAddress!, q = s + r.count
-                    s.initialize(repeating: 0, count: 2 &* r.count)
-                    for i in 0..<n {
-                        for (k, ch) in r.enumerated() {
-                            let shift = input[ch &* hw]
-                            let p = input + (i &* c &+ ch) &* hw
-                            for j in 0..<hw {
-                                let x = Double(p[j] - shift)
-                                s[k] += x; q[k] += x * x
+                let len = r.count &* hw, first = r.lowerBound &* hw
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 &* len) { acc in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: len) { shifts in
+                        let s = acc.baseAddress!, q = s + len, sh = shifts.baseAddress!
+                        s.initialize(repeating: 0, count: 2 &* len)
+                        for e in 0..<len { sh[e] = input[first &+ (e / hw) &* hw] }
+                        for i in 0..<n {
+                            let p = input + (i &* c &* hw &+ first)
+                            for e in 0..<len {
+                                let x = Double(p[e] - sh[e])
+                                s[e] += x; q[e] += x * x
                             }
                         }
-                    }
-                    for (k, ch) in r.enumerated() {
-                        let m = s[k] / count
-                        mean[ch] = Float(Double(input[ch &* hw]) + m)
-                        variance[ch] = Float(max(0, q[k] / count - m * m))
+                        for k in 0..<r.count {
+                            var ss: Double = 0, qq: Double = 0
+                            for j in 0..<hw { ss += s[k &* hw &+ j]; qq += q[k &* hw &+ j] }
+                            let m = ss / count, ch = r.lowerBound &+ k
+                            mean[ch] = Float(Double(sh[k &* hw]) + m)
+                            variance[ch] = Float(max(0, qq / count - m * m))
+                        }
                     }
                 }
             }
@@ -110,30 +115,40 @@ public enum NormKernels {
             gradBias?[ch] = Float(sumDy)
         }
         if hw < smallPlane {
+            // As in `batchNormStatistics`: per-element accumulators over the thread's contiguous segment
+            // of every row, folded per channel; then per-element coefficients for the dx pass.
             Parallel.forRanges(c, costPerItem: 2 &* n &* hw) { r in
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 &* r.count) { acc in
-                    let s = acc.baseAddress!, d = s + r.count
-                    s.initialize(repeating: 0, count: 2 &* r.count)
-                    if needSums {
-                        for i in 0..<n {
-                            for (k, ch) in r.enumerated() {
-                                let off = (i &* c &+ ch) &* hw, m = mean[ch]
-                                for j in 0..<hw {
-                                    let g = Double(gradOutput[off &+ j])
-                                    s[k] += g; d[k] += g * Double(input[off &+ j] - m)
+                let len = r.count &* hw, first = r.lowerBound &* hw
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 &* len) { acc in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 &* len) { coef in
+                        let s = acc.baseAddress!, d = s + len
+                        let ck = coef.baseAddress!, ca = ck + len, cb = ca + len
+                        s.initialize(repeating: 0, count: 2 &* len)
+                        if needSums {
+                            for e in 0..<len { cb[e] = mean[r.lowerBound &+ e / hw] }
+                            for i in 0..<n {
+                                let x = input + (i &* c &* hw &+ first), dy = gradOutput + (i &* c &* hw &+ first)
+                                for e in 0..<len {
+                                    let g = Double(dy[e])
+                                    s[e] += g; d[e] += g * Double(x[e] - cb[e])
                                 }
                             }
-                        }
-                        for (k, ch) in r.enumerated() { store(ch, s[k], d[k]) }
-                    }
-                    guard let gradInput else { return }
-                    for i in 0..<n {
-                        for (k, ch) in r.enumerated() {
-                            let (kk, a, b) = coefficients(ch, s[k], d[k])
-                            let off = (i &* c &+ ch) &* hw
-                            for j in 0..<hw {
-                                gradInput[off &+ j] = kk * gradOutput[off &+ j] + a * input[off &+ j] + b
+                            for k in 0..<r.count {
+                                var ss: Double = 0, dd: Double = 0
+                                for j in 0..<hw { ss += s[k &* hw &+ j]; dd += d[k &* hw &+ j] }
+                                s[k] = ss; d[k] = dd   // k ≤ k·hw: folded in place
+                                store(r.lowerBound &+ k, ss, dd)
                             }
+                        }
+                        guard let gradInput else { return }
+                        for e in 0..<len {
+                            let k = e / hw
+                            (ck[e], ca[e], cb[e]) = coefficients(r.lowerBound &+ k, s[k], d[k])
+                        }
+                        for i in 0..<n {
+                            let off = i &* c &* hw &+ first
+                            let x = input + off, dy = gradOutput + off, dx = gradInput + off
+                            for e in 0..<len { dx[e] = ck[e] * dy[e] + ca[e] * x[e] + cb[e] }
                         }
                     }
                 }

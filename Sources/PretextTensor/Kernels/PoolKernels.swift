@@ -5,7 +5,8 @@ public enum PoolKernels {
     // MARK: - Max
 
     /// `output[N, C, OH, OW]` and, per output, the flat index `ih·W + iw` of its maximum within the
-    /// input plane (padding counts as −∞; the first maximum wins; NaN propagates, as in PyTorch).
+    /// input plane (padding counts as −∞; the first maximum wins, as in PyTorch; a NaN in the window makes the
+    /// output NaN, pointing at the first NaN).
     public static func maxForward(_ g: Pool2dGeometry, input: UnsafePointer<Float>,
                                   output: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>) {
         let h = g.height, w = g.width, oh = g.outH, ow = g.outW, hw = h &* w, ohw = oh &* ow
@@ -19,13 +20,25 @@ public enum PoolKernels {
                     for x in 0..<ow {
                         let x0 = x &* g.strideW &- g.padW
                         let xs = max(x0, 0), xe = min(x0 &+ g.kernelW, w)
+                        // Two branch-free passes (the max, then where it first occurs) beat one
+                        // pass whose data-dependent branches mispredict on real activations.
                         var best = -Float.infinity
-                        var at = ys &* w &+ xs
+                        var nan = false
                         for iy in ys..<ye {
                             let row = src + iy &* w
                             for ix in xs..<xe {
                                 let v = row[ix]
-                                if v > best || v.isNaN { best = v; at = iy &* w &+ ix }
+                                best = v > best ? v : best
+                                nan = nan || v.isNaN
+                            }
+                        }
+                        if nan { best = .nan }
+                        var at = ys &* w &+ xs
+                        search: for iy in ys..<ye {
+                            let row = src + iy &* w
+                            for ix in xs..<xe where row[ix] == best || (nan && row[ix].isNaN) {
+                                at = iy &* w &+ ix
+                                break search
                             }
                         }
                         dst[y &* ow &+ x] = best

@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+
+/// The real binary: help, listing, and clear errors for bad input.
+final class CommandLineTests: XCTestCase {
+    func testHelpListsTheCommandsAndTrainingOptions() throws {
+        let r = try SSLRun.run(["--help"])
+        XCTAssertEqual(r.status, 0, r.all)
+        for word in ["train", "list", "new-plugin", "export", "defaults", "install"] { XCTAssertTrue(r.stdout.contains(word), "help lacks \(word)") }
+        let t = try SSLRun.run(["train", "--help"])
+        for flag in ["--method", "--backbone", "--data", "--config", "--set", "--epochs", "--batch-size", "--lr", "--seed",
+                     "--out", "--resume", "--threads", "--plugin", "--eval-data", "--skip-bad-images", "--accumulate"] {
+            XCTAssertTrue(t.stdout.contains(flag), "train --help lacks \(flag)")
+        }
+    }
+
+    func testListShowsBuiltInPluginsWithTheirSource() throws {
+        let r = try SSLRun.run(["list"])
+        XCTAssertEqual(r.status, 0, r.all)
+        for method in ["simclr", "moco", "rotation", "jigsaw"] {
+            let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("method") && $0.contains(" \(method) ") }
+            XCTAssertNotNil(line, "no method \(method) in:\n\(r.stdout)")
+            XCTAssertTrue(line?.contains("libPretextPlugin") ?? false, "source of \(method) should be its .so: \(line ?? "")")
+        }
+        XCTAssertTrue(r.stdout.contains("resnet18") && r.stdout.contains("built-in"))
+        let backbones = try SSLRun.run(["list", "backbone"])
+        XCTAssertTrue(backbones.stdout.contains("vit-s"))
+        XCTAssertFalse(backbones.stdout.contains("simclr"))
+        let bad = try SSLRun.run(["list", "metod"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("did you mean 'method'"), bad.all)
+    }
+
+    func testUnknownMethodBackboneAndKeyAreClearErrors() throws {
+        let m = try SSLRun.run(["--method", "simclrr", "--epochs", "1"])
+        XCTAssertEqual(m.status, 1)
+        XCTAssertTrue(m.stderr.contains("unknown method 'simclrr'") && m.stderr.contains("did you mean 'simclr'"), m.all)
+        XCTAssertTrue(m.stderr.contains("jigsaw") && m.stderr.contains("moco"), "lists valid methods: \(m.stderr)")
+        XCTAssertFalse(m.stderr.contains("Fatal error"))
+        let b = try SSLRun.run(["--method", "simclr", "--backbone", "resnet19"])
+        XCTAssertTrue(b.stderr.contains("unknown backbone 'resnet19'") && b.stderr.contains("resnet18"), b.all)
+        let k = try SSLRun.run(["--method", "simclr", "--set", "method.temperatur=0.2"])
+        XCTAssertTrue(k.stderr.contains("unknown config key 'method.temperatur'") && k.stderr.contains("method.temperature"), k.all)
+        let s = try SSLRun.run(["--method", "simclr", "--set", "sgd.lr=0.1"])
+        XCTAssertTrue(s.stderr.contains("unknown config key 'sgd'"), s.all)
+    }
+
+    func testConfigFileErrors() throws {
+        let dir = try SSLRun.temporaryDirectory("config")
+        let missing = try SSLRun.run(["--config", dir.appendingPathComponent("nope.yaml").path])
+        XCTAssertTrue(missing.stderr.contains("nope.yaml") && missing.stderr.contains("does not exist"), missing.all)
+        let wrongType = dir.appendingPathComponent("wrong.yaml")
+        try "method:\n  name: simclr\n  temperature: hot\n".write(to: wrongType, atomically: true, encoding: .utf8)
+        let w = try SSLRun.run(["--config", wrongType.path])
+        XCTAssertTrue(w.stderr.contains("'method.temperature' must be a number") && w.stderr.contains("hot"), w.all)
+        let unknown = dir.appendingPathComponent("unknown.yaml")
+        try "method:\n  name: simclr\ntrain:\n  epoch: 3\n".write(to: unknown, atomically: true, encoding: .utf8)
+        let u = try SSLRun.run(["--config", unknown.path])
+        XCTAssertTrue(u.stderr.contains("'train.epoch'") && u.stderr.contains("did you mean 'train.epochs'"), u.all)
+        let broken = dir.appendingPathComponent("broken.yaml")
+        try "method: [unclosed\n".write(to: broken, atomically: true, encoding: .utf8)
+        let br = try SSLRun.run(["--config", broken.path])
+        XCTAssertTrue(br.stderr.contains("broken.yaml") && br.stderr.contains("not valid YAML"), br.all)
+    }
+
+    func testDefaultsPrintsCommentedYAML() throws {
+        let r = try SSLRun.run(["defaults", "moco"])
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertTrue(r.stdout.contains("memory_bank_size: 4096") && r.stdout.contains("#"))
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+
+/// Real `.so` files through `dlopen`: a plugin package made from the template and built outside this
+/// repository loads and trains; stale, foreign, garbage and duplicate plugins are refused with messages.
+final class PluginLoadingTests: XCTestCase {
+    func cc(_ source: String, _ name: String, in dir: URL) throws -> URL {
+        let c = dir.appendingPathComponent(name + ".c"), so = dir.appendingPathComponent("lib\(name).so")
+        try source.write(to: c, atomically: true, encoding: .utf8)
+        let r = try SSLRun.exec(URL(fileURLWithPath: "/usr/bin/env"), ["cc", "-shared", "-fPIC", "-o", so.path, c.path])
+        try XCTSkipIf(r.status != 0, "no C compiler: \(r.all)")
+        return so
+    }
+
+    func testStaleForeignAndGarbagePluginsAreRefusedWithMessages() throws {
+        let dir = try SSLRun.temporaryDirectory("badplugins")
+        let stale = try cc("int pretext_plugin_abi_version(void) { return 999; }\nint pretext_plugin_register(void) { return 0; }\n", "stale", in: dir)
+        let r1 = try SSLRun.run(["list", "--plugin", stale.path])
+        XCTAssertEqual(r1.status, 1)
+        XCTAssertTrue(r1.stderr.contains(stale.path) && r1.stderr.contains("ABI 999") && r1.stderr.contains("ABI 1") && r1.stderr.contains("rebuild"), r1.all)
+
+        let foreign = try cc("int add(int a, int b) { return a + b; }\n", "foreign", in: dir)
+        let r2 = try SSLRun.run(["list", "--plugin", foreign.path])
+        XCTAssertEqual(r2.status, 1)
+        XCTAssertTrue(r2.stderr.contains("not a Pretext plugin") && r2.stderr.contains("pretext_plugin_abi_version"), r2.all)
+
+        let garbage = dir.appendingPathComponent("libgarbage.so")
+        try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: garbage)
+        let r3 = try SSLRun.run(["list", "--plugin", garbage.path])
+        XCTAssertEqual(r3.status, 1)
+        XCTAssertTrue(r3.stderr.contains(garbage.path) && r3.stderr.contains("could not be loaded as a shared library"), r3.all)
+
+        let missing = try SSLRun.run(["list", "--plugin", dir.appendingPathComponent("nope.so").path])
+        XCTAssertTrue(missing.stderr.contains("does not exist"), missing.all)
+
+        // A plugin in PRETEXT_PLUGIN_PATH that fails is a warning; the rest still work.
+        let envDir = dir.appendingPathComponent("env")
+        try FileManager.default.createDirectory(at: envDir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: stale, to: envDir.appendingPathComponent("libstale.so"))
+        let r4 = try SSLRun.run(["list", "method"], env: ["PRETEXT_PLUGIN_PATH": envDir.path])
+        XCTAssertEqual(r4.status, 0, r4.all)
+        XCTAssertTrue(r4.stderr.contains("warning") && r4.stderr.contains("ABI 999") && r4.stdout.contains("simclr"), r4.all)
+    }
+
+    func testDuplicateRegistrationNamesBothSources() throws {
+        let dir = try SSLRun.temporaryDirectory("dup")
+        let copy = dir.appendingPathComponent("libMySimCLRCopy.so")
+        try FileManager.default.copyItem(at: SSLRun.buildDir.appendingPathComponent("libPretextPluginSimCLR.so"), to: copy)
+        let r = try SSLRun.run(["list", "--plugin", copy.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("'simclr' is registered twice") && r.stderr.contains("libPretextPluginSimCLR.so")
+                      && r.stderr.contains(copy.path), r.all)
+    }
+
+    /// The whole new-user path: scaffold, build in its own package, list, train a few steps, resume.
+    func testPluginFromTheTemplateBuildsLoadsAndTrains() throws {
+        let dir = try SSLRun.temporaryDirectory("template")
+        let pkg = dir.appendingPathComponent("my-method")
+        let made = try SSLRun.run(["new-plugin", "my-method", "--output", pkg.path, "--framework", SSLRun.repoRoot.path])
+        XCTAssertEqual(made.status, 0, made.all)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: pkg.appendingPathComponent("Sources/MyMethod/MyMethod.swift").path))
+        let swift = URL(fileURLWithPath: "/usr/bin/env")
+        let build = try SSLRun.exec(swift, ["swift", "build", "-c", "release", "--package-path", pkg.path], timeout: 1500)
+        XCTAssertEqual(build.status, 0, "building the generated plugin failed:\n\(build.all.suffix(3000))")
+        let so = pkg.appendingPathComponent(".build/release/libMyMethod.so")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: so.path))
+
+        let list = try SSLRun.run(["list", "method", "--plugin", so.path])
+        XCTAssertEqual(list.status, 0, list.all)
+        let line = list.stdout.split(separator: "\n").first { $0.contains(" my-method ") }
+        XCTAssertTrue(line?.contains("libMyMethod.so") ?? false, list.stdout)
+
+        let out = dir.appendingPathComponent("run")
+        let train = try SSLRun.run(["--plugin", so.path, "--method", "my-method", "--epochs", "1", "--out", out.path] + SSLRun.tiny)
+        XCTAssertEqual(train.status, 0, train.all)
+        XCTAssertTrue(train.stdout.contains("done:"), train.all)
+        let resumed = try SSLRun.run(["--plugin", so.path, "--resume", out.path, "--epochs", "2", "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.all)
+        let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        XCTAssertTrue(metrics.contains("\"epoch\":2"), metrics)
+    }
+}

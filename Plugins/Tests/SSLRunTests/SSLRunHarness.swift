@@ -1,0 +1,66 @@
+import Foundation
+import XCTest
+
+/// Runs the real `ssl-run` binary built next to this test bundle and captures its output.
+enum SSLRun {
+    /// The folder holding ssl-run and the built-in plugins (the test bundle's build folder).
+    static var buildDir: URL {
+        var url = Bundle(for: Marker.self).bundleURL
+        while url.pathExtension == "xctest" || url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
+        return url
+    }
+    final class Marker {}
+
+    static var binary: URL { buildDir.appendingPathComponent("ssl-run") }
+
+    /// The repository root (…/Plugins/Tests/SSLRunTests/ → …).
+    static var repoRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String; var all: String { stdout + stderr } }
+
+    @discardableResult
+    static func run(_ args: [String], cwd: URL? = nil, env: [String: String] = [:], timeout: TimeInterval = 600) throws -> Result {
+        try exec(binary, args, cwd: cwd, env: env, timeout: timeout)
+    }
+
+    static func exec(_ exe: URL, _ args: [String], cwd: URL? = nil, env: [String: String] = [:], timeout: TimeInterval = 600) throws -> Result {
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = cwd }
+        var environment = ProcessInfo.processInfo.environment
+        environment["PRETEXT_PLUGIN_PATH"] = nil
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        var outData = Data(), errData = Data()
+        let group = DispatchGroup()
+        group.enter(); group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        try p.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        group.wait()
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func temporaryDirectory(_ name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pretext-\(name)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// Arguments for a tiny, fast training run on the built-in synthetic images.
+    static let tiny = ["--backbone", "resnet18", "--set", "backbone.cifar_stem=true", "--set", "backbone.width=0.125",
+                       "--set", "views.input_size=16", "--set", "data.synthetic_size=16", "--set", "data.synthetic_count=48",
+                       "--batch-size", "16", "--set", "data.workers=1", "--quiet"]
+}

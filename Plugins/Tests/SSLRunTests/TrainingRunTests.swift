@@ -1,0 +1,113 @@
+import Foundation
+import XCTest
+import Pretext
+
+/// Training through the real binary: exact resume, Ctrl-C, a diverging loss, export and install.
+final class TrainingRunTests: XCTestCase {
+    func modelTensors(_ run: URL) throws -> [String: [Float]] {
+        let file = try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors"))
+        var out: [String: [Float]] = [:]
+        for (k, t) in file.tensors { out[k] = t.scalars }
+        return out
+    }
+
+    func assertSameWeights(_ a: URL, _ b: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        let wa = try modelTensors(a), wb = try modelTensors(b)
+        XCTAssertEqual(Set(wa.keys), Set(wb.keys), file: file, line: line)
+        var worst: Float = 0
+        for (k, va) in wa { for (x, y) in zip(va, wb[k]!) { worst = max(worst, abs(x - y)) } }
+        XCTAssertLessThanOrEqual(worst, 1e-6, "largest weight difference", file: file, line: line)
+        XCTAssertTrue(wa.keys.contains("extra.queue.bank") || wa.keys.contains("backbone.conv1.weight"))
+    }
+
+    func testResumeGivesTheSameWeightsAsAnUninterruptedRun() throws {
+        let dir = try SSLRun.temporaryDirectory("resume")
+        let straight = dir.appendingPathComponent("straight"), split = dir.appendingPathComponent("split")
+        // MoCo exercises the most state: optimizer momentum, EMA key encoder, the queue, split batch-norm.
+        let common = ["--method", "moco", "--set", "method.memory_bank_size=64", "--set", "method.batchnorm_splits=2"] + SSLRun.tiny
+        let a = try SSLRun.run(common + ["--epochs", "2", "--out", straight.path])
+        XCTAssertEqual(a.status, 0, a.all)
+        let b1 = try SSLRun.run(common + ["--epochs", "1", "--out", split.path])
+        XCTAssertEqual(b1.status, 0, b1.all)
+        let b2 = try SSLRun.run(["--resume", split.path, "--epochs", "2", "--quiet"])
+        XCTAssertEqual(b2.status, 0, b2.all)
+        try assertSameWeights(straight, split)
+        let again = try SSLRun.run(common + ["--epochs", "2", "--out", straight.path])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("already holds a run") && again.stderr.contains("--resume"), again.all)
+    }
+
+    func testCtrlCWritesACheckpointAndResumeCompletesTheSameRun() throws {
+        let dir = try SSLRun.temporaryDirectory("sigint")
+        let straight = dir.appendingPathComponent("straight"), cut = dir.appendingPathComponent("cut")
+        let common = ["--method", "simclr", "--epochs", "2", "--set", "train.log_every=1"] + SSLRun.tiny
+        XCTAssertEqual(try SSLRun.run(common + ["--out", straight.path]).status, 0)
+
+        let p = Process()
+        p.executableURL = SSLRun.binary
+        p.arguments = common + ["--out", cut.path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        let metrics = cut.appendingPathComponent("metrics.jsonl")
+        let deadline = Date().addingTimeInterval(300)
+        while p.isRunning, Date() < deadline {
+            if let text = try? String(contentsOf: metrics, encoding: .utf8), text.contains("\"step\":2") { break }
+            usleep(5_000)
+        }
+        try XCTSkipUnless(p.isRunning, "the run finished before it could be interrupted")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("interrupted at step") && stderr.contains("ssl-run --resume"), stderr)
+        let resumed = try SSLRun.run(["--resume", cut.path, "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.all)
+        try assertSameWeights(straight, cut)
+    }
+
+    func testDivergingLossStopsWithTheStepAndLastCheckpoint() throws {
+        let dir = try SSLRun.temporaryDirectory("nan")
+        let r = try SSLRun.run(["--method", "rotation", "--epochs", "3", "--lr", "1e12", "--out", dir.path + "/run"] + SSLRun.tiny)
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.stderr.contains("the loss became") && r.stderr.contains("at step"), r.all)
+        XCTAssertTrue(r.stderr.contains("--lr") || r.stderr.contains("clip_grad"), r.all)
+        XCTAssertFalse(r.stderr.contains("Fatal error"))
+    }
+
+    func testExportWritesTorchvisionKeysAndMetadata() throws {
+        let dir = try SSLRun.temporaryDirectory("export")
+        let run = dir.appendingPathComponent("run")
+        XCTAssertEqual(try SSLRun.run(["--method", "simclr", "--epochs", "1", "--out", run.path] + SSLRun.tiny).status, 0)
+        let out = dir.appendingPathComponent("backbone.safetensors")
+        let r = try SSLRun.run(["export", run.path, "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.all)
+        let file = try SafeTensors.read(from: out)
+        let keys = Set(file.tensors.map(\.key))
+        XCTAssertTrue(keys.contains("conv1.weight") && keys.contains("layer4.1.bn2.running_var") && keys.contains("bn1.num_batches_tracked"))
+        XCTAssertFalse(keys.contains { $0.hasPrefix("projection") || $0.hasPrefix("fc.") })
+        XCTAssertEqual(file.metadata["channel_order"], "RGB")
+        XCTAssertEqual(file.metadata["architecture"], "resnet18-cifar-w0.125")
+        XCTAssertEqual(file.metadata["mean"], "0.485,0.456,0.406")
+        // The exported weights are the checkpoint's backbone weights.
+        let ckpt = try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).dictionary
+        XCTAssertEqual(file.dictionary["layer2.0.conv1.weight"]?.scalars, ckpt["backbone.layer2.0.conv1.weight"]?.scalars)
+
+        let d2 = try SSLRun.run(["export", run.path, "--out", dir.appendingPathComponent("model.pkl").path, "--format", "detectron2"])
+        XCTAssertEqual(d2.status, 0, d2.all)
+        XCTAssertTrue(d2.stdout.contains("PIXEL_MEAN") && d2.stdout.contains("BGR"), d2.all)
+        let bad = try SSLRun.run(["export", dir.path, "--out", out.path])
+        XCTAssertTrue(bad.stderr.contains("not a run folder"), bad.all)
+    }
+
+    func testInstalledCopyFindsItsPlugins() throws {
+        let prefix = try SSLRun.temporaryDirectory("prefix")
+        let r = try SSLRun.run(["install", "--prefix", prefix.path])
+        XCTAssertEqual(r.status, 0, r.all)
+        let installed = try SSLRun.exec(prefix.appendingPathComponent("bin/ssl-run"), ["list", "method"])
+        XCTAssertEqual(installed.status, 0, installed.all)
+        XCTAssertTrue(installed.stdout.contains("simclr") && installed.stdout.contains(prefix.appendingPathComponent("lib/pretext/plugins").path),
+                      installed.all)
+    }
+}

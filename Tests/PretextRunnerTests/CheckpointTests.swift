@@ -1,0 +1,37 @@
+import XCTest
+@testable import PretextRunner
+import PretextTensor
+
+final class CheckpointTests: XCTestCase {
+    func testAtomicWriteKeepsTheLastCompleteCheckpointAndReadsBack() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString)")
+        let state = Checkpoint.State(epoch: 1, step: 10, batchInEpoch: 0, seed: 3, scheduleState: [], pretextABI: 1, method: "m", backbone: "b")
+        let w = Tensor([1, 2, 3])
+        try Checkpoint(model: [("net.w", w)], optimizer: ["net.w.momentum": Tensor([0.5, 0.5, 0.5])], state: state)
+            .write(to: dir, metadata: ["method": "m"])
+        var s2 = state
+        s2.step = 20
+        try Checkpoint(model: [("net.w", Tensor([4, 5, 6]))], optimizer: [:], state: s2).write(to: dir, metadata: [:])
+        let back = try Checkpoint.read(from: dir)
+        XCTAssertEqual(back.state.step, 20)
+        XCTAssertEqual(back.model.first?.tensor.scalars, [4, 5, 6])
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        XCTAssertEqual(names, ["last"], "no temporary or previous folder is left behind")
+        // A crash between the two renames leaves .previous: it is still readable.
+        try FileManager.default.moveItem(at: dir.appendingPathComponent("last"), to: dir.appendingPathComponent(".previous"))
+        XCTAssertEqual(try Checkpoint.read(from: dir).state.step, 20)
+        XCTAssertThrowsError(try Checkpoint.read(from: dir.appendingPathComponent("nothing"))) {
+            XCTAssertTrue("\($0)".contains("nothing to resume"))
+        }
+    }
+
+    func testMetricsTruncateOnResume() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID().uuidString).jsonl")
+        let log = try MetricsLog(url: url)
+        for s in [10, 20, 30] { try log.write(["step": s, "loss": Double(s) / 10]) }
+        try log.write(["step": 40, "loss": Double.nan])
+        try MetricsLog.truncate(url, afterStep: 20)
+        let records = try MetricsLog.read(url)
+        XCTAssertEqual(records.compactMap { $0["step"] as? Int }, [10, 20])
+    }
+}
