@@ -2,16 +2,7 @@ import PretextCore
 import PretextNN
 import PretextTensor
 
-extension ResNet: Backbone {
-    /// "resnet18", "resnet18-cifar-w0.25", …: what exported weights are.
-    public var architecture: String {
-        var s = "resnet\(depth.rawValue)"
-        if cifarStem { s += "-cifar" }
-        if width != 1 { s += "-w\(width)" }
-        return s
-    }
-}
-
+extension ResNet: Backbone {}
 extension VisionTransformer: Backbone {}
 
 extension ProjectionHead: Head {}

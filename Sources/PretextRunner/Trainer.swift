@@ -30,6 +30,7 @@ public final class Trainer {
 
     /// The settings of the `train` and `data` sections.
     struct Settings {
+        var stopAfter = 0
         var epochs = 10, seed: UInt64 = 0, accumulate = 1, logEvery = 10, clipGrad: Float = 0, keepEpochCheckpoints = true
         var dataPath: String?, batchSize = 128, workers = 2, prefetch = 4, dropLast = true, skipBad = false
         var syntheticCount = 2000, syntheticSize = 32
@@ -41,6 +42,7 @@ public final class Trainer {
         s.seed = UInt64(try train.int("seed", 0, "seed for weights, augmentations and shuffling"))
         s.accumulate = try train.int("accumulate", 1, "batches per optimizer step (gradient accumulation)")
         s.logEvery = try train.int("log_every", 10, "steps between metrics.jsonl records")
+        s.stopAfter = try train.int("stop_after", 0, "stop (with a checkpoint) after this many epochs, keeping the full schedule; resume later (0 = run all)")
         s.clipGrad = try train.float("clip_grad", 0, "clip the global gradient norm to this (0 = off)")
         s.keepEpochCheckpoints = try train.bool("keep_epoch_checkpoints", true, "also keep weights of every epoch")
         s.dataPath = try data.optionalString("path", "image folder (class sub-folders or flat); none = built-in synthetic shapes")
@@ -292,6 +294,11 @@ public final class Trainer {
                                       to: ckptDir.appendingPathComponent(String(format: "epoch-%03d.safetensors", epoch + 1)))
             }
             reporter.message(String(format: "epoch %d/%d  loss %.4f", epoch + 1, s.epochs, meanLoss))
+            if s.stopAfter > 0 && epoch + 1 >= s.stopAfter && epoch + 1 < s.epochs {
+                reporter.message("stopping after epoch \(epoch + 1) of \(s.epochs) (train.stop_after); continue with: ssl-run --resume \(outDir.path)")
+                summary.stoppedEarly = true
+                break
+            }
         }
         summary.steps = step
         summary.seconds = Date().timeIntervalSince(runStart)
@@ -307,4 +314,6 @@ public struct TrainSummary {
     public var steps = 0
     public var seconds = 0.0
     public var imagesPerSecond = 0.0
+    /// True when `train.stop_after` ended the run before its last epoch.
+    public var stoppedEarly = false
 }

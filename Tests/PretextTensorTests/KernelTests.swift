@@ -207,7 +207,8 @@ final class KernelTests: XCTestCase {
     // MARK: - Pooling
 
     func testMaxPool() throws {
-        for (k, s, p, h, w) in [(3, 2, 1, 7, 6), (2, 2, 0, 6, 6), (3, 1, 1, 5, 4), (2, 3, 1, 8, 7)] {
+        for (k, s, p, h, w) in [(3, 2, 1, 7, 6), (2, 2, 0, 6, 6), (3, 1, 1, 5, 4), (2, 3, 1, 8, 7), (3, 2, 1, 9, 21),
+                                (3, 1, 1, 6, 13)] {
             let g = Pool2dGeometry(batch: 2, channels: 3, height: h, width: w, kernelH: k, kernelW: k,
                                    strideH: s, strideW: s, padH: p, padW: p)
             try g.validate()
@@ -248,6 +249,16 @@ final class KernelTests: XCTestCase {
         var out = [Float](repeating: 0, count: 9), idx = [Int32](repeating: 0, count: 9)
         PoolKernels.maxForward(g, input: [Float](repeating: 1, count: 16), output: &out, indices: &idx)
         XCTAssertEqual(idx, [0, 1, 3, 4, 5, 7, 12, 13, 15])
+        // NaN propagates (PyTorch: `val > max || isnan(val)`), in the vector and the scalar loops.
+        let gn = Pool2dGeometry(batch: 1, channels: 1, height: 2, width: 10, kernelH: 2, kernelW: 2)
+        var xn = (0..<20).map { Float($0) }
+        xn[13] = .nan
+        xn[8] = .nan
+        var outN = [Float](repeating: 0, count: 5), idxN = [Int32](repeating: 0, count: 5)
+        PoolKernels.maxForward(gn, input: xn, output: &outN, indices: &idxN)
+        XCTAssertEqual(idxN, [11, 13, 15, 17, 8])
+        XCTAssertEqual(outN.map { $0.isNaN }, [false, true, false, false, true])
+        XCTAssertEqual(outN[0], 11)
     }
 
     func testAvgPool() throws {

@@ -24,6 +24,8 @@ struct Train: ParsableCommand {
     @Option(help: "Base learning rate.") var lr: Double?
     @Option(help: "Random seed (weights, augmentations, shuffling).") var seed: Int?
     @Option(help: "Batches per optimizer step (gradient accumulation).") var accumulate: Int?
+    @Option(help: "Stop with a checkpoint after this many epochs, keeping the full schedule (continue later with --resume).")
+    var stopAfter: Int?
     @Flag(help: "Skip unreadable images (and report how many) instead of stopping.") var skipBadImages = false
     @Option(help: "Run folder (default: runs/<method>-<backbone>-<time>).") var out: String?
     @Option(help: "Continue the run in this folder from its last checkpoint.") var resume: String?
@@ -42,6 +44,7 @@ struct Train: ParsableCommand {
         if let lr { flags["optimizer.lr"] = .double(lr) }
         if let seed { flags["train.seed"] = .int(seed) }
         if let accumulate { flags["train.accumulate"] = .int(accumulate) }
+        if let stopAfter { flags["train.stop_after"] = .int(stopAfter) }
         if skipBadImages { flags["data.skip_bad_images"] = .bool(true) }
         var configFile = config
         var outDir: URL

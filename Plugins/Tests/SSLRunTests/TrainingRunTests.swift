@@ -27,9 +27,10 @@ final class TrainingRunTests: XCTestCase {
         let common = ["--method", "moco", "--set", "method.memory_bank_size=64", "--set", "method.batchnorm_splits=2"] + SSLRun.tiny
         let a = try SSLRun.run(common + ["--epochs", "2", "--out", straight.path])
         XCTAssertEqual(a.status, 0, a.all)
-        let b1 = try SSLRun.run(common + ["--epochs", "1", "--out", split.path])
+        let b1 = try SSLRun.run(common + ["--epochs", "2", "--stop-after", "1", "--out", split.path])
         XCTAssertEqual(b1.status, 0, b1.all)
-        let b2 = try SSLRun.run(["--resume", split.path, "--epochs", "2", "--quiet"])
+        XCTAssertFalse(try String(contentsOf: split.appendingPathComponent("metrics.jsonl"), encoding: .utf8).contains("\"epoch\":2"))
+        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
         XCTAssertEqual(b2.status, 0, b2.all)
         try assertSameWeights(straight, split)
         let again = try SSLRun.run(common + ["--epochs", "2", "--out", straight.path])

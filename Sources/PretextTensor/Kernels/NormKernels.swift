@@ -81,10 +81,10 @@ public enum NormKernels {
         Parallel.forRanges(n &* c, costPerItem: hw) { r in
             for plane in r {
                 let ch = plane % c
-                let scale = invStd[ch] * (weight?[ch] ?? 1)
-                let shift = (bias?[ch] ?? 0) - mean[ch] * scale
+                // Centred first, so a large mean does not cancel digits away.
+                let scale = invStd[ch] * (weight?[ch] ?? 1), m = mean[ch], b = bias?[ch] ?? 0
                 let src = input + plane &* hw, dst = output + plane &* hw
-                for j in 0..<hw { dst[j] = src[j] * scale + shift }
+                for j in 0..<hw { dst[j] = (src[j] - m) * scale + b }
             }
         }
     }
@@ -102,13 +102,13 @@ public enum NormKernels {
                                          gradBias: UnsafeMutablePointer<Float>?, training: Bool) {
         let needSums = training && gradInput != nil || gradWeight != nil || gradBias != nil
         let count = Float(n &* hw)
-        /// dx = k·dy + a·x + b for channel `ch`, given Σ dy and Σ dy·(x − mean).
+        /// dx = k·dy + a·(x − mean) + b for channel `ch`, given Σ dy and Σ dy·(x − mean) (centred, so a
+        /// large mean does not cancel digits away).
         @inline(__always) func coefficients(_ ch: Int, _ sumDy: Double, _ sumDyXc: Double) -> (Float, Float, Float) {
             let istd = invStd[ch], k = (weight?[ch] ?? 1) * istd
             if !training { return (k, 0, 0) }
             let a = -k * istd * istd * Float(sumDyXc) / count
-            let b = -k * Float(sumDy) / count - a * mean[ch]
-            return (k, a, b)
+            return (k, a, -k * Float(sumDy) / count)
         }
         @inline(__always) func store(_ ch: Int, _ sumDy: Double, _ sumDyXc: Double) {
             gradWeight?[ch] = Float(sumDyXc) * invStd[ch]
@@ -120,17 +120,17 @@ public enum NormKernels {
             Parallel.forRanges(c, costPerItem: 2 &* n &* hw) { r in
                 let len = r.count &* hw, first = r.lowerBound &* hw
                 withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 &* len) { acc in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 &* len) { coef in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 &* len) { coef in
                         let s = acc.baseAddress!, d = s + len
-                        let ck = coef.baseAddress!, ca = ck + len, cb = ca + len
+                        let ck = coef.baseAddress!, ca = ck + len, cb = ca + len, cm = cb + len
                         s.initialize(repeating: 0, count: 2 &* len)
+                        for e in 0..<len { cm[e] = mean[r.lowerBound &+ e / hw] }
                         if needSums {
-                            for e in 0..<len { cb[e] = mean[r.lowerBound &+ e / hw] }
                             for i in 0..<n {
                                 let x = input + (i &* c &* hw &+ first), dy = gradOutput + (i &* c &* hw &+ first)
                                 for e in 0..<len {
                                     let g = Double(dy[e])
-                                    s[e] += g; d[e] += g * Double(x[e] - cb[e])
+                                    s[e] += g; d[e] += g * Double(x[e] - cm[e])
                                 }
                             }
                             for k in 0..<r.count {
@@ -148,7 +148,7 @@ public enum NormKernels {
                         for i in 0..<n {
                             let off = i &* c &* hw &+ first
                             let x = input + off, dy = gradOutput + off, dx = gradInput + off
-                            for e in 0..<len { dx[e] = ck[e] * dy[e] + ca[e] * x[e] + cb[e] }
+                            for e in 0..<len { dx[e] = ck[e] * dy[e] + ca[e] * (x[e] - cm[e]) + cb[e] }
                         }
                     }
                 }
@@ -175,11 +175,12 @@ public enum NormKernels {
                 }
                 guard let gradInput else { continue }
                 let (k, a, b) = coefficients(ch, sumDy, sumDyXc)
+                let m = mean[ch]
                 for i in 0..<n {
                     let off = (i &* c &+ ch) &* hw
                     let x = input + off, dy = gradOutput + off, dx = gradInput + off
                     if training {
-                        for j in 0..<hw { dx[j] = k * dy[j] + a * x[j] + b }
+                        for j in 0..<hw { dx[j] = k * dy[j] + a * (x[j] - m) + b }
                     } else {
                         for j in 0..<hw { dx[j] = k * dy[j] }
                     }

@@ -5,48 +5,73 @@ public enum PoolKernels {
     // MARK: - Max
 
     /// `output[N, C, OH, OW]` and, per output, the flat index `ih·W + iw` of its maximum within the
-    /// input plane (padding counts as −∞; the first maximum wins, as in PyTorch; a NaN in the window makes the
-    /// output NaN, pointing at the first NaN).
+    /// input plane (padding counts as −∞; the first maximum in row-major window order wins and NaN
+    /// propagates, as in PyTorch).
+    ///
+    /// Loops run over a whole output row per window tap, so the compare-and-select chains of
+    /// neighbouring outputs are independent (one output at a time is bound by the latency of a 9-long
+    /// dependent chain).
     public static func maxForward(_ g: Pool2dGeometry, input: UnsafePointer<Float>,
                                   output: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>) {
         let h = g.height, w = g.width, oh = g.outH, ow = g.outW, hw = h &* w, ohw = oh &* ow
+        let sw = g.strideW
         Parallel.forRanges(g.batch &* g.channels, costPerItem: ohw &* g.kernelH &* g.kernelW) { r in
             for plane in r {
                 let src = input + plane &* hw
-                let dst = output + plane &* ohw, idx = indices + plane &* ohw
                 for y in 0..<oh {
+                    let dst = output + (plane &* ohw &+ y &* ow), idx = indices + (plane &* ohw &+ y &* ow)
                     let y0 = y &* g.strideH &- g.padH
                     let ys = max(y0, 0), ye = min(y0 &+ g.kernelH, h)
                     for x in 0..<ow {
-                        let x0 = x &* g.strideW &- g.padW
-                        let xs = max(x0, 0), xe = min(x0 &+ g.kernelW, w)
-                        // Two branch-free passes (the max, then where it first occurs) beat one
-                        // pass whose data-dependent branches mispredict on real activations.
-                        var best = -Float.infinity
-                        var nan = false
-                        for iy in ys..<ye {
-                            let row = src + iy &* w
-                            for ix in xs..<xe {
-                                let v = row[ix]
-                                best = v > best ? v : best
-                                nan = nan || v.isNaN
+                        dst[x] = -.infinity
+                        idx[x] = Int32(truncatingIfNeeded: ys &* w &+ max(x &* sw &- g.padW, 0))
+                    }
+                    for iy in ys..<ye {
+                        let row = src + iy &* w
+                        for j in 0..<g.kernelW {
+                            let off = j &- g.padW
+                            let (xLo, xHi) = validRange(size: w, out: ow, stride: sw, offset: off)
+                            let base = Int32(truncatingIfNeeded: iy &* w &+ off)
+                            let s = row + off
+                            var x = xLo
+                            // Four outputs at a time with explicit masks (the scalar select compiles
+                            // to a branch that mispredicts on real activations).
+                            while x &+ 4 <= xHi {
+                                let ix = x &* sw
+                                let v = sw == 1
+                                    ? UnsafeRawPointer(s + ix).loadUnaligned(as: SIMD4<Float>.self)
+                                    : SIMD4(s[ix], s[ix &+ sw], s[ix &+ 2 &* sw], s[ix &+ 3 &* sw])
+                                let cur = UnsafeRawPointer(dst + x).loadUnaligned(as: SIMD4<Float>.self)
+                                let better = (v .> cur) .| (v .!= v)
+                                UnsafeMutableRawPointer(dst + x).storeBytes(of: cur.replacing(with: v, where: better),
+                                                                            as: SIMD4<Float>.self)
+                                let at = SIMD4<Int32>(repeating: base &+ Int32(truncatingIfNeeded: ix))
+                                    &+ SIMD4<Int32>(0, 1, 2, 3) &* Int32(truncatingIfNeeded: sw)
+                                let old = UnsafeRawPointer(idx + x).loadUnaligned(as: SIMD4<Int32>.self)
+                                UnsafeMutableRawPointer(idx + x).storeBytes(of: old.replacing(with: at, where: better),
+                                                                            as: SIMD4<Int32>.self)
+                                x &+= 4
+                            }
+                            while x < xHi {
+                                let ix = x &* sw
+                                let v = s[ix], cur = dst[x]
+                                if v > cur || v.isNaN {
+                                    dst[x] = v
+                                    idx[x] = base &+ Int32(truncatingIfNeeded: ix)
+                                }
+                                x &+= 1
                             }
                         }
-                        if nan { best = .nan }
-                        var at = ys &* w &+ xs
-                        search: for iy in ys..<ye {
-                            let row = src + iy &* w
-                            for ix in xs..<xe where row[ix] == best || (nan && row[ix].isNaN) {
-                                at = iy &* w &+ ix
-                                break search
-                            }
-                        }
-                        dst[y &* ow &+ x] = best
-                        idx[y &* ow &+ x] = Int32(truncatingIfNeeded: at)
                     }
                 }
             }
         }
+    }
+
+    /// Output positions `lo ..< hi` whose input coordinate `o·stride + offset` lies in `0 ..< size`.
+    @inline(__always)
+    static func validRange(size: Int, out: Int, stride: Int, offset: Int) -> (Int, Int) {
+        ConvKernels.validRange(size: size, out: out, stride: stride, offset: offset)
     }
 
     /// Routes each output gradient to the input position recorded in `indices` (overwrites gradInput).
@@ -70,23 +95,34 @@ public enum PoolKernels {
     public static func avgForward(_ g: Pool2dGeometry, input: UnsafePointer<Float>,
                                   output: UnsafeMutablePointer<Float>) {
         let h = g.height, w = g.width, oh = g.outH, ow = g.outW, hw = h &* w, ohw = oh &* ow
+        let sw = g.strideW
         Parallel.forRanges(g.batch &* g.channels, costPerItem: ohw &* g.kernelH &* g.kernelW) { r in
             for plane in r {
-                let src = input + plane &* hw, dst = output + plane &* ohw
+                let src = input + plane &* hw
                 for y in 0..<oh {
+                    // Whole output rows per window tap, as in `maxForward`.
+                    let dst = output + (plane &* ohw &+ y &* ow)
                     let y0 = y &* g.strideH &- g.padH
                     let ys = max(y0, 0), ye = min(y0 &+ g.kernelH, h)
                     let ySpan = min(y0 &+ g.kernelH, h &+ g.padH) &- y0
-                    for x in 0..<ow {
-                        let x0 = x &* g.strideW &- g.padW
-                        let xs = max(x0, 0), xe = min(x0 &+ g.kernelW, w)
-                        let xSpan = min(x0 &+ g.kernelW, w &+ g.padW) &- x0
-                        var s: Float = 0
-                        for iy in ys..<ye {
-                            let row = src + iy &* w
-                            for ix in xs..<xe { s += row[ix] }
+                    dst.update(repeating: 0, count: ow)
+                    for iy in ys..<ye {
+                        let row = src + iy &* w
+                        for j in 0..<g.kernelW {
+                            let off = j &- g.padW
+                            let (xLo, xHi) = validRange(size: w, out: ow, stride: sw, offset: off)
+                            let s = row + off
+                            if sw == 1 {
+                                for x in xLo..<xHi { dst[x] += s[x] }
+                            } else {
+                                for x in xLo..<xHi { dst[x] += s[x &* sw] }
+                            }
                         }
-                        dst[y &* ow &+ x] = s / Float(ySpan &* xSpan)
+                    }
+                    for x in 0..<ow {
+                        let x0 = x &* sw &- g.padW
+                        let xSpan = min(x0 &+ g.kernelW, w &+ g.padW) &- x0
+                        dst[x] /= Float(ySpan &* xSpan)
                     }
                 }
             }

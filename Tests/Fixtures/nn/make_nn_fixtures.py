@@ -5,14 +5,19 @@ Run (PyTorch, torchvision, timm 1.0, Lightly 1.6 and safetensors in a venv outsi
     $PEER/bin/python Tests/Fixtures/nn/make_nn_fixtures.py
 
 Networks are built with torchvision / timm / Lightly; their weights are then overwritten by a formula
-(`formula_value`) that the Swift tests reproduce (Tests/PretextNNTests/FormulaWeights.swift), so no
-weight files are needed: value i (flat index within the tensor) of tensor `key` is
-    b = sin(0.7 i + k(key) + 0.5)      (float64, then rounded to float32)
-with k(key) = (sum over characters c at position j of ord(c)·(j+1)) mod 1000 / 100, scaled by the kind of
-tensor: running_var 1 + 0.25 b; running_mean 0.1 b; 1-D "weight" (norms) 1 + 0.1 b; other 1-D (biases)
-0.1 b; weight_g 1 + 0.1 b; cls_token / pos_embed 0.1 b; num_batches_tracked 0; everything else (conv and
-linear weights) b·2/sqrt(fan_in) with fan_in = numel / shape[0]. Inputs: x[j] = sin(0.37 j) + 0.3 cos(1.3 j)
-over the flat index j. Outputs are compared in evaluation mode unless a case says otherwise.
+(`formula_value`) that the Swift tests reproduce bit for bit (Tests/PretextNNTests/TestSupport.swift, `Formula`),
+so no weight files are needed: value i (flat index within the tensor) of tensor `key` starts from
+    b = splitmix64(i + seed(key)·2^32) >> 40, mapped to [-1, 1) on a 2^-23 grid   (`hash_uniform`)
+with seed(key) = sum over characters c at position j of ord(c)·(j+1), then is scaled by the kind of tensor:
+running_var 1 + 0.25 b; running_mean 0.1 b; 1-D "weight" (norms) 1 + 0.1 b; other 1-D (biases) 0.1 b;
+weight_g 1 + 0.1 b; cls_token / pos_embed 0.1 b; num_batches_tracked 0; everything else (conv and linear
+weights) b·√3/√fan_in with fan_in = numel / shape[0] (std 1/√fan_in). Inputs: x[j] = sin(0.37 j) + 0.3 cos(1.3 j)
+over the flat index j. Outputs are compared in evaluation mode unless a case says otherwise; values are
+stored with 8 significant digits.
+
+Also written: torch_tiny_vit.safetensors (a small timm ViT with timm's own random init, saved by
+safetensors.torch.save_file, and its output on the formula input) and torch_dtypes.safetensors (F32, F16,
+BF16, F64, I64 and a scalar), both read by SafeTensorsTests.
 """
 import json, math, os, sys
 
@@ -23,10 +28,10 @@ from lightly.models.modules import (BYOLPredictionHead, BYOLProjectionHead, DINO
                                     MoCoProjectionHead, SimCLRProjectionHead)
 from lightly.models.modules import MaskedVisionTransformerTIMM
 from lightly.utils.lars import LARS
-import safetensors.torch, safetensors.numpy
+import safetensors.torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, "/work/shared/peer")
+sys.path.insert(0, os.environ.get("PEER_SCRIPTS", "/work/shared/peer"))   # lightly_knn.py, the fidelity recipe
 torch.set_num_threads(2)
 torch.manual_seed(0)
 
@@ -330,9 +335,6 @@ safetensors.torch.save_file({**{k: torch.from_numpy(v) for k, v in dt.items()}, 
 out["misc"]["dtypes"] = {**{k: {"shape": list(v.shape), "data": [float(x) for x in v.astype(np.float64).reshape(-1)]}
                             for k, v in dt.items()},
                          "bf16": {"shape": [4], "data": [float(x) for x in bf.float().tolist()]}}
-# Our own writer's layout, checked here for the header format: the Swift test writes the same header.
-hdr = json.loads(open(path, "rb").read()[8:8 + int.from_bytes(open(path, "rb").read(8), "little")])
-out["misc"]["dtypes_header_keys"] = sorted(hdr.keys())
 
 with open(os.path.join(HERE, "nn_fixtures.json"), "w") as f:
     json.dump(out, f, separators=(",", ":"))

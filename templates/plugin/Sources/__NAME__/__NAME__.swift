@@ -21,7 +21,7 @@ public final class __NAME__: Method {
 
     public init(_ b: MethodBuilder) throws {
         backbone = try b.makeBackbone()
-        projection = try b.makeHead("projection", section: "projection", inputDim: backbone.featureDim)
+        projection = try b.makeHead("simclr-projection", section: "projection", inputDim: backbone.featureDim)
         loss = try b.makeLoss("ntxent")
         views = try b.makeViews("simclr")
     }
