@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "PretextRunner", dependencies: ["PretextKit"]),
         .target(name: "Pretext", dependencies: ["PretextTensor", "PretextNN", "PretextData",
                                                 "PretextCore", "PretextKit", "PretextRunner"]),
-        .executableTarget(name: "PretextBench", dependencies: ["PretextTensor"]),
+        .executableTarget(name: "PretextBench", dependencies: ["PretextTensor", "PretextNN", "PretextData", "PretextKit"]),
         .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor"]),
         .testTarget(name: "PretextDataTests", dependencies: ["PretextData"]),
         .testTarget(name: "PretextNNTests", dependencies: ["PretextNN"]),
