@@ -1,3 +1,4 @@
+import Foundation
 import PretextTensor
 
 /// What every factory gets besides its config section: the registry (to build parts from other
@@ -8,6 +9,9 @@ public final class BuildContext {
     /// Optimizer steps per epoch and epochs of the run (schedules convert epochs to steps with them).
     public var stepsPerEpoch: Int = 1
     public var epochs: Int = 1
+    /// The run folder (set by the trainer; nil when a method is only rebuilt, e.g. for export), for
+    /// artefacts a method writes itself, such as MAE's reconstruction images.
+    public var outputDirectory: URL?
 
     public init(registry: Registry = .shared, seed: UInt64) {
         self.registry = registry

@@ -11,11 +11,11 @@ import PretextTensor
 public enum PluginABI {
     /// The version of the framework loaded in this process. Bump together with `compiledVersion`
     /// whenever a plugin-facing protocol, type layout or registry signature changes.
-    public static let hostVersion: Int32 = 1
+    public static let hostVersion: Int32 = 2
 
     /// The version a plugin was compiled against (emitted into the plugin's own binary).
     @_alwaysEmitIntoClient
-    public static var compiledVersion: Int32 { 1 }
+    public static var compiledVersion: Int32 { 2 }
 
     public static let versionSymbol = "pretext_plugin_abi_version"
     public static let registerSymbol = "pretext_plugin_register"

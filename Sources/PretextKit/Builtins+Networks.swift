@@ -61,6 +61,7 @@ extension Builtins {
                      numLayers: try c.int("num_layers", 3, "MLP layers"),
                      freezeLastLayer: try c.int("freeze_last_layer", 1, "epochs during which the prototypes are not updated"),
                      normLastLayer: try c.bool("norm_last_layer", true, "fix the prototypes' weight norm to 1"),
+                     truncNormalInit: try c.bool("trunc_normal_init", true, "MLP Linears trunc_normal std 0.02 (false: PyTorch's default init)"),
                      rng: &ctx.rng)
         }
         try r.registerHead("linear", summary: "a linear classifier (Xavier-uniform init)") { c, inDim, ctx in

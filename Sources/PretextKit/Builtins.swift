@@ -11,6 +11,7 @@ public enum Builtins {
         try registerLosses(registry)
         try registerTransforms(registry)
         try registerNetworks(registry)
+        try registerTransformerLosses(registry)
     }
 
     static func registerSchedules(_ r: Registry) throws {

@@ -21,13 +21,14 @@ public enum OnlineEvaluation {
         if case let .double(t)? = eval?["temperature"] { temperature = Float(t) }
         let epochs: Int = { if case let .int(e)? = spec.tree["train"]?["epochs"] { return e }; return 1 }()
         var cached: (bank: any Dataset, test: any Dataset)?
+        let normalization = RunArtifacts.Normalization(spec: spec)   // the run's views.mean/std
         return { method, epoch in
             guard (epoch + 1) % every == 0 || epoch + 1 == epochs else { return [:] }
             if cached == nil {
                 cached = (try ImageFolderDataset(root: bankDir), try ImageFolderDataset(root: testDir))
             }
             let result = try KNNEvaluation.run(backbone: method.backbone, bank: cached!.bank, test: cached!.test,
-                                               ks: ks, temperature: temperature, extractor: FeatureExtractor())
+                                               ks: ks, temperature: temperature, extractor: FeatureExtractor(mean: normalization.mean, std: normalization.std))
             reporter.message(result.map { String(format: "%@ %.2f%%", $0.key, 100 * $0.value) }.sorted().joined(separator: "  "))
             return result
         }

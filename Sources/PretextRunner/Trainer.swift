@@ -16,6 +16,9 @@ public final class Trainer {
     public var reporter: ProgressReporter
     /// Called after each epoch with the method and the epoch (online evaluation, plots); returns metrics to log.
     public var epochHook: ((any Method, Int) throws -> [String: Double])?
+    /// Called with the run folder and the epoch once the epoch's record is in metrics.jsonl. Default:
+    /// redraws `loss.png`, `lr.png` and `knn.png` (`PlotMetrics`); an error is a warning, never a stop.
+    public var afterEpochHook: ((URL, Int) throws -> Void)? = { dir, _ in try PlotMetrics.writeRunPlots(runDir: dir) }
 
     public private(set) var method: (any Method)?
     public private(set) var summary = TrainSummary()
@@ -140,6 +143,7 @@ public final class Trainer {
         let context = BuildContext(registry: registry, seed: s.seed)
         context.stepsPerEpoch = stepsPerEpoch
         context.epochs = s.epochs
+        context.outputDirectory = outDir
         let builder = MethodBuilder(config: methodCfg, backboneConfig: backboneCfg, viewsConfig: viewsCfg,
                                     backboneName: backboneName, epochs: s.epochs, context: context)
         let method = try registry.makeMethod(methodName, builder)
@@ -148,6 +152,10 @@ public final class Trainer {
         let optName = try optCfg.string("name", "sgd", "optimizer")
         let exclude = try optCfg.bool("exclude_bias_and_norm", false, "no weight decay (nor LARS adaptation) for biases, norms and ViT tokens")
         let optimizer = try registry.makeOptimizer(optName, optCfg, groups: Trainer.parameterGroups(method.modules, excludeBiasAndNorm: exclude), context)
+        // DINO's weight-decay schedule: cosine from optimizer.weight_decay to optimizer.weight_decay_end, per step.
+        let weightDecayStart = optimizer.weightDecay
+        let weightDecayEnd: Float? = optCfg.has("weight_decay_end")
+            ? try optCfg.float("weight_decay_end", weightDecayStart, "weight decay at the end: cosine from weight_decay, per step (DINO: 0.04 → 0.4)") : nil
         let schedName = try schedCfg.string("name", "cosine", "learning-rate schedule")
         let schedule = try registry.makeSchedule(schedName, schedCfg, context)
         let monitor = try schedCfg.string("monitor", "loss", "metric a plateau schedule watches")
@@ -242,6 +250,9 @@ public final class Trainer {
                 try (s.accumulate > 1 ? out.loss * (1 / Float(s.accumulate)) : out.loss).backward()
                 batchIndex += 1
                 if batchIndex % s.accumulate == 0 {
+                    if let end = weightDecayEnd {
+                        optimizer.weightDecay = end + (weightDecayStart - end) * Float(0.5 * (1 + cos(Double.pi * ctx.progress)))
+                    }
                     if s.clipGrad > 0 {
                         _ = try clipGradNorm(optimizer.groups.flatMap { $0.parameters.map(\.tensor) }, maxNorm: s.clipGrad)
                     }
@@ -263,6 +274,7 @@ public final class Trainer {
                 if step % s.logEvery == 0 || batchIndex == stepsPerEpoch * s.accumulate {
                     var rec: [String: Any] = ["step": step, "epoch": epoch + 1, "loss": lossWindow / Double(windowCount),
                                               "lr": Double(lr), "images_per_s": ips]
+                    if weightDecayEnd != nil { rec["weight_decay"] = Double(optimizer.weightDecay) }
                     for (k, v) in metricWindow { rec[k] = v / Double(windowCount) }
                     try log.write(rec)
                     lossWindow = 0; windowCount = 0; metricWindow = [:]; windowImages = 0; windowStart = Date()
@@ -283,6 +295,9 @@ public final class Trainer {
                 for (k, v) in try hook(method, epoch) { epochRecord[k] = v }
             }
             try log.write(epochRecord)
+            if let afterEpochHook {
+                do { try afterEpochHook(outDir, epoch) } catch { reporter.message("warning: after epoch \(epoch + 1): \(error)") }
+            }
             if monitor == "loss" { schedule.observe(metric: meanLoss, at: step) } else if let v = epochRecord[monitor] as? Double {
                 schedule.observe(metric: v, at: step)
             }

@@ -454,6 +454,8 @@ final class KernelTests: XCTestCase {
         checkBatchNorm(n: 3, c: 4, hw: 5, offset: 0, seed: 40)        // small planes: row-ordered path
         checkBatchNorm(n: 2, c: 3, hw: 40, offset: 0.5, seed: 41)     // per-channel plane path
         checkBatchNorm(n: 16, c: 5, hw: 1, offset: -2, seed: 42)      // [N, C] input
+        checkBatchNorm(n: 2, c: 2, hw: 36, offset: 100, seed: 43)     // large mean: centred formulas
+        checkBatchNorm(n: 4, c: 3, hw: 2, offset: 100, seed: 44)
     }
 
     func testBatchNormStatisticsLargeOffset() {

@@ -16,7 +16,8 @@ struct SSLRun: ParsableCommand {
           ssl-run --config templates/recipes/simclr-cifar-small.yaml --out runs/simclr
           ssl-run --resume runs/simclr
         """,
-        subcommands: [Train.self, List.self, Defaults.self, NewPlugin.self, Export.self, Install.self],
+        subcommands: [Train.self, List.self, Defaults.self, NewPlugin.self, Export.self, Install.self,
+                      Eval.self, Finetune.self, Embed.self, Sweep.self, PlotCommand.self],
         defaultSubcommand: Train.self
     )
 

@@ -1,0 +1,130 @@
+import Foundation
+import XCTest
+import Pretext
+
+/// DINO and MAE through the real binary and their plugins: tiny runs on 16 px synthetic images with a
+/// ViT-T/4 (a 4×4 patch grid), checking the loss, the logged teacher entropy, MAE's reconstruction
+/// images and exact resume.
+final class TransformerMethodTests: XCTestCase {
+    /// A ViT-T with 4 px patches on 16 px synthetic images, 32 images in batches of 8.
+    static let tinyViT = ["--backbone", "vit-t", "--set", "backbone.patch_size=4", "--set", "backbone.image_size=16",
+                          "--set", "data.synthetic_size=16", "--set", "data.synthetic_count=32", "--batch-size", "8",
+                          "--set", "data.workers=1", "--set", "train.log_every=1", "--quiet"]
+    /// A small DINO: 2 global + 2 local crops, 64 prototypes.
+    static let tinyDINO = ["--method", "dino", "--set", "views.local_views=2", "--set", "method.head.output_dim=64",
+                           "--set", "method.head.hidden_dim=64", "--set", "method.head.bottleneck_dim=32"]
+
+    func records(_ run: URL) throws -> [[String: Any]] {
+        let text = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    func stepRecords(_ run: URL) throws -> [[String: Any]] { try records(run).filter { $0["loss"] != nil } }
+
+    func testDINOOnAViTTrainsWithFiniteLossAndLogsTheTeacherEntropy() throws {
+        let run = try SSLRun.temporaryDirectory("dino-vit").appendingPathComponent("run")
+        let r = try SSLRun.run(Self.tinyDINO + Self.tinyViT + ["--epochs", "1", "--out", run.path])
+        XCTAssertEqual(r.status, 0, r.all)
+        let steps = try stepRecords(run)
+        XCTAssertEqual(steps.count, 4, "one record per step")
+        for rec in steps {
+            let loss = try XCTUnwrap(rec["loss"] as? Double), entropy = try XCTUnwrap(rec["teacher_entropy"] as? Double, "\(rec)")
+            XCTAssertTrue(loss.isFinite && loss > 0, "\(rec)")
+            // Between a one-hot (0) and a uniform (ln 64) teacher.
+            XCTAssertTrue(entropy >= 0 && entropy <= Foundation.log(64.0) + 1e-6, "\(rec)")
+            XCTAssertNotNil(rec["teacher_batch_entropy"] as? Double)
+            XCTAssertEqual(try XCTUnwrap(rec["teacher_temp"] as? Double), 0.04, accuracy: 1e-6, "epoch 0 of the warm-up")
+            XCTAssertNotNil(rec["weight_decay"] as? Double, "the weight-decay schedule is logged")
+        }
+        let config = try String(contentsOf: run.appendingPathComponent("config.yaml"), encoding: .utf8)
+        // Crop sizes follow the backbone: 16 px global, 96/224 of it rounded to the 4 px patch = 8 px local.
+        XCTAssertTrue(config.contains("global_crop_size: 16") && config.contains("local_crop_size: 8"), config)
+        let ckpt = try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).dictionary
+        XCTAssertEqual(ckpt["extra.center"]?.shape, [1, 64])
+        XCTAssertNotNil(ckpt["teacher_head.last_layer.weight_v"])
+        // Epoch 1 froze the last layer: the student's prototypes equal the teacher's (a copy at the start,
+        // and an EMA of an unchanged layer stays equal).
+        let student = try XCTUnwrap(ckpt["head.last_layer.weight_v"]).scalars
+        let teacher = try XCTUnwrap(ckpt["teacher_head.last_layer.weight_v"]).scalars
+        XCTAssertLessThanOrEqual(zip(student, teacher).map { abs($0 - $1) }.max() ?? 1, 1e-6)
+        XCTAssertNotEqual(ckpt["head.layers.0.weight"]?.scalars, ckpt["teacher_head.layers.0.weight"]?.scalars)
+    }
+
+    func testDINOWithAResNetBackbone() throws {
+        let run = try SSLRun.temporaryDirectory("dino-resnet").appendingPathComponent("run")
+        let r = try SSLRun.run(Self.tinyDINO + [
+            "--backbone", "resnet18", "--set", "backbone.cifar_stem=true", "--set", "backbone.width=0.125",
+            "--set", "views.global_crop_size=16", "--set", "views.local_crop_size=8", "--set", "method.head.batch_norm=true",
+            "--set", "data.synthetic_size=16", "--set", "data.synthetic_count=32", "--batch-size", "8",
+            "--set", "data.workers=1", "--set", "train.log_every=1", "--quiet", "--epochs", "1", "--out", run.path])
+        XCTAssertEqual(r.status, 0, r.all)
+        let steps = try stepRecords(run)
+        XCTAssertFalse(steps.isEmpty)
+        for rec in steps {
+            XCTAssertTrue((rec["loss"] as? Double)?.isFinite == true, "\(rec)")
+            XCTAssertTrue((rec["teacher_entropy"] as? Double)?.isFinite == true, "\(rec)")
+        }
+    }
+
+    func testDINOResumeGivesTheSameWeightsAsAnUninterruptedRun() throws {
+        let dir = try SSLRun.temporaryDirectory("dino-resume")
+        let straight = dir.appendingPathComponent("straight"), split = dir.appendingPathComponent("split")
+        // Two epochs: the first with the last layer frozen, the teacher temperature warm-up, the EMA
+        // teacher, the centre (checkpointed as extra.center) and the weight-decay schedule all in play.
+        let common = Self.tinyDINO + Self.tinyViT + ["--epochs", "2", "--set", "method.warmup_teacher_temp_epochs=2"]
+        let a = try SSLRun.run(common + ["--out", straight.path])
+        XCTAssertEqual(a.status, 0, a.all)
+        let b1 = try SSLRun.run(common + ["--stop-after", "1", "--out", split.path])
+        XCTAssertEqual(b1.status, 0, b1.all)
+        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
+        XCTAssertEqual(b2.status, 0, b2.all)
+        let wa = try SafeTensors.read(from: straight.appendingPathComponent("checkpoints/last/model.safetensors")).dictionary
+        let wb = try SafeTensors.read(from: split.appendingPathComponent("checkpoints/last/model.safetensors")).dictionary
+        XCTAssertEqual(Set(wa.keys), Set(wb.keys))
+        XCTAssertTrue(wa.keys.contains("extra.center") && wa.keys.contains("teacher_backbone.blocks.11.mlp.fc2.weight"))
+        var worst: Float = 0
+        for (k, va) in wa { for (x, y) in zip(va.scalars, wb[k]!.scalars) { worst = max(worst, abs(x - y)) } }
+        XCTAssertLessThanOrEqual(worst, 1e-6, "largest weight difference")
+        // The second epoch trained the prototypes.
+        XCTAssertNotEqual(wa["head.last_layer.weight_v"]?.scalars, wa["teacher_head.last_layer.weight_v"]?.scalars)
+        XCTAssertEqual(try XCTUnwrap(stepRecords(straight).last?["teacher_temp"] as? Double), 0.07, accuracy: 1e-6)
+    }
+
+    func testMAETrainsAndWritesAReconstructionImageEachEpoch() throws {
+        let run = try SSLRun.temporaryDirectory("mae").appendingPathComponent("run")
+        let r = try SSLRun.run(["--method", "mae", "--set", "method.decoder.dim=32", "--set", "method.decoder.depth=1",
+                                "--set", "method.decoder.heads=2"] + Self.tinyViT + ["--epochs", "2", "--out", run.path])
+        XCTAssertEqual(r.status, 0, r.all)
+        for rec in try stepRecords(run) { XCTAssertTrue((rec["loss"] as? Double)?.isFinite == true, "\(rec)") }
+        for epoch in 1...2 {
+            let png = run.appendingPathComponent(String(format: "reconstruction-epoch-%03d.png", epoch))
+            let bytes = try [UInt8](Data(contentsOf: png))
+            XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "PNG signature")
+            // 8 rows of original | masked | reconstruction, each 16 px upscaled ×6, 2 px borders.
+            let image = try ImageDecoder.decode(file: png.path)
+            XCTAssertEqual(image.width, 3 * 96 + 4 * 2)
+            XCTAssertEqual(image.height, 8 * 96 + 9 * 2)
+        }
+        let ckpt = try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).dictionary
+        XCTAssertNotNil(ckpt["decoder.mask_token"])
+        XCTAssertEqual(ckpt["decoder.decoder_pos_embed"]?.shape, [1, 17, 32])
+        // The fixed sine-cosine position embedding of the encoder is not trained.
+        XCTAssertEqual(ckpt["backbone.pos_embed"]?.scalars, PositionEmbedding.sinCos2D(dim: 192, gridSize: 4).scalars)
+
+        let resnet = try SSLRun.run(["--method", "mae", "--epochs", "1", "--out", run.path + "-resnet"] + SSLRun.tiny)
+        XCTAssertEqual(resnet.status, 1)
+        XCTAssertTrue(resnet.stderr.contains("needs a ViT backbone"), resnet.all)
+    }
+
+    func testDefaultsAreCommentedYAML() throws {
+        for method in ["dino", "mae"] {
+            let r = try SSLRun.run(["defaults", method])
+            XCTAssertEqual(r.status, 0, r.all)
+            for line in r.stdout.split(separator: "\n") where line.contains(": ") && !line.hasSuffix(":") {
+                XCTAssertTrue(line.contains("#"), "\(method) default without a comment: \(line)")
+            }
+        }
+    }
+}
