@@ -21,19 +21,19 @@ extension Tensor {
         if batchB.isEmpty {
             let rows = batchA.reduce(1, *) * m
             let out = Tensor(uninitialized: batchA + [m, n])
-            Gemm.multiply(transA: false, transB: false, m: rows, n: n, k: k, a: storage.pointer, lda: k,
+            GemmKernels.sgemm(transA: false, transB: false, m: rows, n: n, k: k, a: storage.pointer, lda: k,
                           b: other.storage.pointer, ldb: n, c: out.storage.pointer, ldc: n)
             return Tensor.record(out, "matmul", [self, other]) { g in
                 var ga: Tensor?, gb: Tensor?
                 if self.requiresGrad {
                     let t = Tensor(uninitialized: self.shape)
-                    Gemm.multiply(transA: false, transB: true, m: rows, n: k, k: n, a: g.storage.pointer, lda: n,
+                    GemmKernels.sgemm(transA: false, transB: true, m: rows, n: k, k: n, a: g.storage.pointer, lda: n,
                                   b: other.storage.pointer, ldb: n, c: t.storage.pointer, ldc: k)
                     ga = t
                 }
                 if other.requiresGrad {
                     let t = Tensor(uninitialized: other.shape)
-                    Gemm.multiply(transA: true, transB: false, m: k, n: n, k: rows, a: self.storage.pointer, lda: k,
+                    GemmKernels.sgemm(transA: true, transB: false, m: k, n: n, k: rows, a: self.storage.pointer, lda: k,
                                   b: g.storage.pointer, ldb: n, c: t.storage.pointer, ldc: n)
                     gb = t
                 }
@@ -67,12 +67,12 @@ extension Tensor {
         let pa = a.storage.pointer, pb = b.storage.pointer, pc = c.storage.pointer
         if count >= Parallel.threads {
             Parallel.forEach(count, costPerItem: m * n * k, grain: 1 << 18) { i in
-                Gemm.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: pa + i * sa, lda: lda,
+                GemmKernels.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: pa + i * sa, lda: lda,
                               b: pb + i * sb, ldb: ldb, c: pc + i * sc, ldc: n, parallel: false)
             }
         } else {
             for i in 0..<count {
-                Gemm.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: pa + i * sa, lda: lda,
+                GemmKernels.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: pa + i * sa, lda: lda,
                               b: pb + i * sb, ldb: ldb, c: pc + i * sc, ldc: n)
             }
         }
@@ -95,20 +95,20 @@ extension Tensor {
             let pb = bias.storage.pointer
             for r in 0..<rows { (po + r * outF).update(from: pb, count: outF) }
         }
-        Gemm.multiply(transA: false, transB: true, m: rows, n: outF, k: inF, a: storage.pointer, lda: inF,
+        GemmKernels.sgemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: storage.pointer, lda: inF,
                       b: weight.storage.pointer, ldb: inF, beta: bias == nil ? 0 : 1, c: po, ldc: outF)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Tensor.record(out, "linear", inputs) { g in
             var gx: Tensor?, gw: Tensor?, gbias: Tensor?
             if self.requiresGrad {
                 let t = Tensor(uninitialized: self.shape)
-                Gemm.multiply(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.storage.pointer, lda: outF,
+                GemmKernels.sgemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: g.storage.pointer, lda: outF,
                               b: weight.storage.pointer, ldb: inF, c: t.storage.pointer, ldc: inF)
                 gx = t
             }
             if weight.requiresGrad {
                 let t = Tensor(uninitialized: weight.shape)
-                Gemm.multiply(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.storage.pointer, lda: outF,
+                GemmKernels.sgemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: g.storage.pointer, lda: outF,
                               b: self.storage.pointer, ldb: inF, c: t.storage.pointer, ldc: inF)
                 gw = t
             }

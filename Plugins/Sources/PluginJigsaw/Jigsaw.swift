@@ -42,9 +42,7 @@ public final class Jigsaw: Method {
         let labels = batch.viewLabels.isEmpty ? [] : batch.viewLabels[0]
         let logits = try head(perImage)
         let l = try loss([logits, Tensor(labels.map(Float.init))])
-        let predicted = try logits.argmax(axis: 1).scalars
-        let correct = zip(predicted, labels).filter { Int($0) == $1 }.count
-        return StepOutput(loss: l, metrics: ["jigsaw_accuracy": Double(correct) / Double(max(labels.count, 1))])
+        return StepOutput(loss: l, metrics: ["jigsaw_accuracy": try Accuracy.top1(logits: logits, labels: labels)])
     }
 
     public func extraState() -> [String: Tensor] { ["permutations": permutations] }

@@ -30,9 +30,7 @@ public final class Rotation: Method {
         let labels = (0..<batch.views.count).flatMap { k in [Int](repeating: batch.viewLabels.isEmpty ? k : batch.viewLabels[k][0], count: n) }
         let logits = try classifier(backbone(x))
         let l = try loss([logits, Tensor(labels.map(Float.init))])
-        let predicted = try logits.argmax(axis: 1).scalars
-        let correct = zip(predicted, labels).filter { Int($0) == $1 }.count
-        return StepOutput(loss: l, metrics: ["rotation_accuracy": Double(correct) / Double(labels.count)])
+        return StepOutput(loss: l, metrics: ["rotation_accuracy": try Accuracy.top1(logits: logits, labels: labels)])
     }
 
     public static let defaults = """
