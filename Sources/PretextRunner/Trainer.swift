@@ -164,6 +164,7 @@ public final class Trainer {
         _ = try evalCfg.doubles("k", [20, 200], "neighbours for kNN")
         _ = try evalCfg.double("temperature", 0.1, "kNN vote temperature")
         _ = try evalCfg.optionalString("train_data", "kNN memory bank folder (default: data.path)")
+        let evalAtStart = try evalCfg.bool("at_start", true, "also evaluate the untrained network (the random-initialisation baseline)")
         for section in [methodCfg, backboneCfg, viewsCfg, optCfg, schedCfg, trainCfg, dataCfg, evalCfg] {
             try section.validate()
         }
@@ -219,6 +220,13 @@ public final class Trainer {
             return url
         }
 
+        if evalAtStart, !resume, let hook = epochHook {
+            // The random-initialisation baseline, logged as epoch 0.
+            for m in method.modules.values { m.eval() }
+            var record: [String: Any] = ["step": 0, "epoch": 0]
+            for (k, v) in try hook(method, -1) { record[k] = v }
+            if record.count > 2 { try log.write(record) }
+        }
         for epoch in startEpoch..<s.epochs {
             for m in method.modules.values { m.train() }
             for t in method.momentumTargets { t.target.train() }
