@@ -32,7 +32,7 @@ extension MethodBuilder {
             values[key] = value
         }
         // Record the derived values (and every given key) as read in the section the runner validates.
-        for (key, value) in defaults.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in defaults.sorted(by: { $0.key < $1.key }) where !viewsConfig.resolved.contains(where: { $0.key == key }) {
             switch value {
             case let .int(i): _ = try viewsConfig.int(key, i, "derived by the method")
             case let .double(d): _ = try viewsConfig.double(key, d, "derived by the method")

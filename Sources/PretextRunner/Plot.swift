@@ -2,7 +2,8 @@ import Foundation
 
 /// A 2-D chart — line plots, scatter plots, error bars — drawn by `PlotCanvas` into a PNG: title,
 /// framed axes with numbered ticks and light grid lines, axis labels (the y label rotated), and a
-/// legend placed in the emptiest corner (or to the right of the plot when it has many entries).
+/// legend placed where it covers the fewest data (a corner, a side's middle; or to the right of the
+/// plot when it has many entries).
 ///
 /// ```swift
 /// var plot = Plot(title: "Training loss", xLabel: "step", yLabel: "loss")
@@ -179,8 +180,11 @@ public struct Plot {
             ly = top
         } else {
             let inset = 10
+            let midY = top + (plotH - legendH) / 2, midX = left + (plotW - legendW) / 2
             let corners = [(left + plotW - legendW - inset, top + inset), (left + inset, top + inset),
-                           (left + plotW - legendW - inset, top + plotH - legendH - inset), (left + inset, top + plotH - legendH - inset)]
+                           (left + plotW - legendW - inset, top + plotH - legendH - inset), (left + inset, top + plotH - legendH - inset),
+                           (left + plotW - legendW - inset, midY), (left + inset, midY),
+                           (midX, top + inset), (midX, top + plotH - legendH - inset)]
             // The corner covering the fewest drawn points (lines sampled along their segments).
             var samples: [(Double, Double)] = []
             for (s, _) in visible {
@@ -188,7 +192,8 @@ public struct Plot {
                 samples += pts
                 if s.lineWidth > 0 {
                     for (a, b) in zip(pts, pts.dropFirst()) {
-                        for k in 1..<8 { let t = Double(k) / 8; samples.append((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)) }
+                        let steps = max(2, Int(((b.0 - a.0) * (b.0 - a.0) + (b.1 - a.1) * (b.1 - a.1)).squareRoot() / 6))
+                        for k in 1..<steps { let t = Double(k) / Double(steps); samples.append((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)) }
                     }
                 }
             }

@@ -4,7 +4,7 @@ import Foundation
 /// - `loss.png`: the training loss of every logged window of steps, and each epoch's mean loss;
 /// - `lr.png`: the learning rate the schedule gave at each logged step;
 /// - `knn.png` (when online kNN ran, `--eval-data`): kNN top-1 (solid) and top-5 (dashed) accuracy
-///   per epoch for each k.
+///   per epoch for each k, from epoch 0 (the untrained network, `eval.at_start`) when it was scored.
 public enum PlotMetrics {
     /// A numeric metric value (JSON numbers; NaN/Inf are stored as strings and come back as nil).
     public static func number(_ v: Any?) -> Double? {
@@ -93,7 +93,8 @@ public enum PlotMetrics {
     public static func knnPlot(_ records: [[String: Any]], run: String) -> Plot? {
         let keys = knnKeys(records)
         guard !keys.isEmpty else { return nil }
-        let epochs = epochRecords(records)
+        // Every record with kNN results: the epochs', and epoch 0 (the untrained network) when logged.
+        let epochs = records.filter { r in r.keys.contains { $0.hasPrefix("knn") } }
         var plot = Plot(title: "Online kNN accuracy", subtitle: run, xLabel: "epoch", yLabel: "accuracy (%)")
         let ks = Array(Set(keys.map(\.k))).sorted()
         for key in keys {
@@ -107,8 +108,10 @@ public enum PlotMetrics {
                                           marker: key.top == 1 ? .circle : .square, markerSize: 7,
                                           dash: key.top == 1 ? nil : [8, 5]))
         }
-        if let last = epochs.last?["epoch"].flatMap(number), last < 6 {
-            plot.xTickLabels = (1...max(1, Int(last))).map { (value: Double($0), label: "\($0)") }
+        let numbers = epochs.compactMap { number($0["epoch"]) }
+        if numbers.contains(0) { plot.xLabel = "epoch (0 = untrained network)" }
+        if let first = numbers.min(), let last = numbers.max(), last - first < 6 {
+            plot.xTickLabels = (Int(first)...Int(last)).map { (value: Double($0), label: "\($0)") }
         }
         return plot.series.isEmpty ? nil : plot
     }

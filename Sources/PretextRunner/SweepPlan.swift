@@ -72,7 +72,8 @@ public struct SweepPlan {
             throw RunError.data("a key is swept twice: \(keys.joined(separator: ", "))")
         }
         // Short names must be unique: fall back to the full key (dots → '-') where they clash.
-        for i in knobs.indices where knobs.filter({ $0.shortName == knobs[i].shortName }).count > 1 || knobs[i].shortName == "seed" {
+        let shortNames = knobs.map(\.shortName)
+        for i in knobs.indices where shortNames.filter({ $0 == shortNames[i] }).count > 1 || shortNames[i] == "seed" {
             knobs[i].shortName = knobs[i].key.replacingOccurrences(of: ".", with: "-")
         }
         self.knobs = knobs

@@ -52,7 +52,8 @@ public struct SweepResults {
         self.runs = runs
     }
 
-    static func read(trial: SweepPlan.Trial, dir: URL) -> Run {
+    /// Reads one run folder.
+    public static func read(trial: SweepPlan.Trial, dir: URL) -> Run {
         var run = Run(trial: trial, state: SweepPlan.state(of: dir))
         if let e = try? String(contentsOf: dir.appendingPathComponent("sweep-error.txt"), encoding: .utf8) {
             run.error = e.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -141,7 +142,8 @@ public struct SweepResults {
         return s.n == 1 ? format(s.mean, m) : "\(format(s.mean, m)) ± \(format(s.std, m))"
     }
 
-    static func csvField(_ s: String) -> String {
+    /// A CSV field, quoted when it holds a comma, quote or newline.
+    public static func csvField(_ s: String) -> String {
         s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
@@ -207,7 +209,7 @@ public struct SweepResults {
         if let best = scored.max(by: { a, b in
             let x = a.stats[main.key]!.mean, y = b.stats[main.key]!.mean
             return lowerIsBetter ? x > y : x < y
-        }), rows.count > 1 {
+        }), rows.count > 1, !lowerIsBetter {   // losses of different settings are not comparable
             let what = best.assignments.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             md += "\nBest by \(main.title): \(what.isEmpty ? best.configuration : what) (\(formatMeanStd(best.stats[main.key]!, main))).\n"
         }

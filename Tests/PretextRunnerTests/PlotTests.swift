@@ -106,6 +106,7 @@ final class PlotTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let log = try MetricsLog(url: dir.appendingPathComponent("metrics.jsonl"))
         var step = 0
+        try log.write(["step": 0, "epoch": 0, "knn20_top1": 0.15, "knn20_top5": 0.5, "knn200_top1": 0.14, "knn200_top5": 0.5])   // eval.at_start
         for epoch in 1...4 {
             for _ in 0..<5 {
                 step += 10
@@ -117,6 +118,9 @@ final class PlotTests: XCTestCase {
         let files = try PlotMetrics.writeRunPlots(runDir: dir)
         XCTAssertEqual(Set(files.map(\.lastPathComponent)), ["loss.png", "lr.png", "knn.png"])
         for f in files { try assertPlot(f, width: 800, height: 500) }
+        let records = try MetricsLog.read(dir.appendingPathComponent("metrics.jsonl"))
+        XCTAssertEqual(PlotMetrics.knnPlot(records, run: "run")?.series.first?.points.map(\.x), [0, 1, 2, 3, 4], "epoch 0 = the untrained network")
+        XCTAssertEqual(PlotMetrics.lossPlot(records, run: "run")?.series.first?.points.count, 20)
         XCTAssertEqual(PlotMetrics.knnKeys(try MetricsLog.read(dir.appendingPathComponent("metrics.jsonl"))).map(\.key),
                        ["knn20_top1", "knn20_top5", "knn200_top1", "knn200_top5"])
         // Without online kNN there is no knn.png.

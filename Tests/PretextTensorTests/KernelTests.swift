@@ -142,6 +142,14 @@ final class KernelTests: XCTestCase {
                       bias: false, seed: 13, "depthwise s2 dilated")
         try checkConv(Conv2dGeometry(batch: 1, inChannels: 2, height: 5, width: 5, outChannels: 6, kernelH: 3, kernelW: 3,
                                      padH: 1, padW: 1, groups: 2), bias: true, seed: 14, "depthwise multiplier 3")
+        // Rows wide enough for the 8-wide vector loop of the unit-stride depthwise kernel.
+        try checkConv(Conv2dGeometry(batch: 2, inChannels: 3, height: 5, width: 21, outChannels: 3, kernelH: 3, kernelW: 3,
+                                     padH: 1, padW: 1, groups: 3), bias: true, seed: 15, "depthwise wide")
+        try checkConv(Conv2dGeometry(batch: 1, inChannels: 2, height: 9, width: 26, outChannels: 2, kernelH: 5, kernelW: 3,
+                                     strideH: 2, strideW: 1, padH: 2, padW: 3, dilationH: 1, dilationW: 2, groups: 2),
+                      bias: false, seed: 16, "depthwise wide, dilated, stride (2, 1)")
+        try checkConv(Conv2dGeometry(batch: 1, inChannels: 2, height: 4, width: 19, outChannels: 4, kernelH: 3, kernelW: 3,
+                                     padH: 0, padW: 1, groups: 2), bias: true, seed: 17, "depthwise wide multiplier 2")
     }
 
     func testConvPointwise() throws {

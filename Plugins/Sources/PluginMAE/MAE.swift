@@ -105,9 +105,13 @@ public final class MAE: Method {
         depth: 4                    # decoder transformer blocks (paper 8)
         heads: 4                    # decoder attention heads (paper 16)
         mlp_ratio: 4                # decoder MLP hidden = mlp_ratio x width (paper 4)
+    backbone:
+      name: vit-s                   # MAE needs a ViT (paper: ViT-B/L/H); --backbone vit-t|vit-s|vit-b
+    data:
+      batch_size: 64                # a ViT-S/16 at 224 px keeps about 75 MB of activations per image (about 5 GB at 64)
     optimizer:
       name: adamw                   # AdamW (paper)
-      lr: 0.001                     # for batch 128 on small data (the CIFAR recipe); paper: 1.5e-4 x batch/256 at batch 4096
+      lr: 0.001                     # absolute rate for short CPU runs at batch 64-128 (the CIFAR recipe: 1e-3 at 128); paper: 1.5e-4 x batch/256 at batch 4096
       betas: [0.9, 0.95]            # Adam betas (paper)
       weight_decay: 0.05            # decoupled weight decay (paper 0.05)
       exclude_bias_and_norm: true   # no weight decay for biases, norms and tokens (paper)

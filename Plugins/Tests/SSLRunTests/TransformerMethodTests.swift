@@ -122,7 +122,10 @@ final class TransformerMethodTests: XCTestCase {
         for method in ["dino", "mae"] {
             let r = try SSLRun.run(["defaults", method])
             XCTAssertEqual(r.status, 0, r.all)
-            for line in r.stdout.split(separator: "\n") where line.contains(": ") && !line.hasSuffix(":") {
+            // The method's own layer follows the built-in defaults: its last `method:` section onwards.
+            let own = try XCTUnwrap(r.stdout.range(of: "\nmethod:\n", options: .backwards).map { r.stdout[$0.upperBound...] })
+            XCTAssertTrue(own.contains("mask_ratio") || own.contains("teacher_temp"), r.all)
+            for line in own.split(separator: "\n") where line.contains(": ") && !line.hasSuffix(":") {
                 XCTAssertTrue(line.contains("#"), "\(method) default without a comment: \(line)")
             }
         }

@@ -1,17 +1,20 @@
 /// Raw 2-D convolution kernels over NCHW float buffers, weight `[O, C/groups, KH, KW]` as in PyTorch.
 ///
 /// The general path lowers each image to columns (`im2col`: one row per (channel, kh, kw), one column per
-/// output pixel) and multiplies by the weight with one GEMM per group; the input gradient goes the other
-/// way (GEMM, then `col2im` scatters the columns back). 1×1 stride-1 unpadded convolutions skip the
-/// lowering (the image already is its column matrix), and convolutions with one input channel per group
-/// (depthwise) use direct loops, since their GEMMs would be matrix-vector products.
+/// output pixel) and multiplies by the weight with one GEMM per group. 1×1 stride-1 unpadded convolutions
+/// skip the lowering (the image already is its column matrix). The input gradient of a stride-1
+/// convolution is computed as a forward convolution of gradOutput with the flipped, channel-transposed
+/// kernel (cheaper than col2im's scattered accumulation, measured); strided ones use GEMM + `col2im`.
+/// Convolutions with one input channel per group (depthwise) use direct vectorised loops, since their
+/// GEMMs would be matrix-vector products.
 ///
 /// Work is split across threads over the images of the batch, each thread with its own scratch columns
 /// from `BufferPool`; the weight gradient gets one partial sum per thread, added up at the end, so results
 /// do not depend on scheduling. Small images (late ResNet stages: 8×8, 4×4) are lowered several at a time
-/// into one wider column matrix, because GEMMs with only 16 or 64 columns run far below peak. When the
-/// batch is smaller than the thread count, each image is processed with the threads splitting the
-/// lowering and the GEMMs instead.
+/// into one wider column matrix, because GEMMs with only 16 or 64 columns run far below peak (4×4: ~45 →
+/// ~68 GFLOP/s per core). When the batch is smaller than the thread count, each image is processed with
+/// the threads splitting the lowering and the GEMMs instead (measured slower than the batch split when
+/// the batch allows it). Very large images are lowered a block of output rows at a time to bound scratch.
 public enum ConvKernels {
     /// Cap on the column scratch per thread (floats; 16 MB): larger images are lowered a block of
     /// output rows at a time, and fewer small images are put side by side. Tests lower it to exercise
@@ -34,7 +37,7 @@ public enum ConvKernels {
     public static func backwardInput(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>,
                                      weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
         let p = Plan(g)
-        if p.direct { return depthwiseBackwardInput(p, gradOutput, weight, gradInput) }
+        if p.direct && p.og > 1 { return depthwiseBackwardInput(p, gradOutput, weight, gradInput) }
         if !p.pointwise, let t = transposedGeometry(g) {
             // Stride 1: the input gradient is itself a convolution (of gradOutput with the flipped,
             // transposed kernel), which lowers with im2col and avoids col2im's scattered accumulation.
@@ -44,6 +47,7 @@ public enum ConvKernels {
             }
             return
         }
+        if p.direct { return depthwiseBackwardInput(p, gradOutput, weight, gradInput) }
         p.forEachStep { base, count, inner, scratch in
             backwardInputStep(p, gradOutput, weight, gradInput, base: base, count: count, inner: inner,
                               scratch: scratch)
@@ -496,33 +500,85 @@ public enum ConvKernels {
         let g = p.g
         let o = g.outChannels, oh = g.outH, ow = g.outW, w = g.width
         let planes = g.batch &* o
+        let unitStride = g.strideW == 1
+        let paddedCount = unitStride ? (g.height &+ 2 &* g.padH) &* (g.width &+ 2 &* g.padW) &+ 8 : 0
         Parallel.forRanges(planes, costPerItem: p.kk &* p.ohw) { r in
-            for plane in r {
-                let n = plane / o, oc = plane % o, ic = oc / p.og
-                let src = input + (n &* p.imageIn &+ ic &* p.hw)
-                let dst = output + plane &* p.ohw
-                dst.update(repeating: bias?[oc] ?? 0, count: p.ohw)
-                let wt = weight + oc &* p.kk
-                for i in 0..<g.kernelH {
-                    let hOff = i &* g.dilationH &- g.padH
-                    let (yLo, yHi) = validRange(size: g.height, out: oh, stride: g.strideH, offset: hOff)
-                    for j in 0..<g.kernelW {
-                        let wOff = j &* g.dilationW &- g.padW
-                        let (xLo, xHi) = validRange(size: w, out: ow, stride: g.strideW, offset: wOff)
-                        if xHi <= xLo { continue }
-                        let k = wt[i &* g.kernelW &+ j]
-                        for y in yLo..<yHi {
-                            let d = dst + y &* ow
-                            let s = src + ((y &* g.strideH &+ hOff) &* w &+ wOff)
-                            if g.strideW == 1 {
-                                for x in xLo..<xHi { d[x] += k * s[x] }
-                            } else {
-                                let sw = g.strideW
+            BufferPool.shared.withScratch(paddedCount) { padded in
+                for plane in r {
+                    let n = plane / o, oc = plane % o, ic = oc / p.og
+                    let src = input + (n &* p.imageIn &+ ic &* p.hw)
+                    let dst = output + plane &* p.ohw
+                    let wt = weight + oc &* p.kk
+                    if unitStride {
+                        depthwisePlaneUnitStride(g, src, dst, wt, bias?[oc] ?? 0, padded: padded)
+                        continue
+                    }
+                    // Strided: one pass per tap over the output rows it reaches.
+                    dst.update(repeating: bias?[oc] ?? 0, count: p.ohw)
+                    let sw = g.strideW
+                    for i in 0..<g.kernelH {
+                        let hOff = i &* g.dilationH &- g.padH
+                        let (yLo, yHi) = validRange(size: g.height, out: oh, stride: g.strideH, offset: hOff)
+                        for j in 0..<g.kernelW {
+                            let wOff = j &* g.dilationW &- g.padW
+                            let (xLo, xHi) = validRange(size: w, out: ow, stride: sw, offset: wOff)
+                            if xHi <= xLo { continue }
+                            let k = wt[i &* g.kernelW &+ j]
+                            for y in yLo..<yHi {
+                                let d = dst + y &* ow
+                                let s = src + ((y &* g.strideH &+ hOff) &* w &+ wOff)
                                 for x in xLo..<xHi { d[x] += k * s[x &* sw] }
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Copies an `height × width` plane into `padded`, `(height + 2·padH) × (width + 2·padW)` with a
+    /// zero border, followed by 8 zero floats of slack for 8-wide loads that run past the last row.
+    @inline(__always)
+    static func padPlane(_ src: UnsafePointer<Float>, height h: Int, width w: Int, padH ph: Int, padW pw: Int,
+                         into padded: UnsafeMutablePointer<Float>) {
+        let pWidth = w &+ 2 &* pw
+        padded.update(repeating: 0, count: ph &* pWidth)
+        for y in 0..<h {
+            let row = padded + (y &+ ph) &* pWidth
+            for x in 0..<pw { row[x] = 0; row[pw &+ w &+ x] = 0 }
+            (row + pw).update(from: src + y &* w, count: w)
+        }
+        (padded + (ph &+ h) &* pWidth).update(repeating: 0, count: ph &* pWidth &+ 8)
+    }
+
+    /// One depthwise output plane for unit horizontal stride. The input plane is first copied into
+    /// `padded` (zero border of the padding, plus 8 floats of slack), so every tap of every output is
+    /// in bounds; then eight outputs at a time accumulate all taps in registers (one pass over the output
+    /// instead of one per tap, no per-tap bounds checks).
+    @inline(__always)
+    static func depthwisePlaneUnitStride(_ g: Conv2dGeometry, _ src: UnsafePointer<Float>,
+                                         _ dst: UnsafeMutablePointer<Float>, _ wt: UnsafePointer<Float>, _ b: Float,
+                                         padded: UnsafeMutablePointer<Float>) {
+        let h = g.height, w = g.width, oh = g.outH, ow = g.outW, kh = g.kernelH, kw = g.kernelW
+        let dh = g.dilationH, dw = g.dilationW, ph = g.padH, pw = g.padW, sh = g.strideH
+        let pWidth = w &+ 2 &* pw
+        padPlane(src, height: h, width: w, padH: ph, padW: pw, into: padded)
+        for y in 0..<oh {
+            let d = dst + y &* ow
+            let top = padded + y &* sh &* pWidth
+            var x = 0
+            while x < ow {
+                var acc = SIMD8<Float>(repeating: b)
+                for i in 0..<kh {
+                    let s = top + (i &* dh &* pWidth &+ x), wr = wt + i &* kw
+                    for j in 0..<kw { acc += SIMD8(repeating: wr[j]) * KernelMath.load8(s + j &* dw) }
+                }
+                if x &+ 8 <= ow {
+                    UnsafeMutableRawPointer(d + x).storeBytes(of: acc, as: SIMD8<Float>.self)
+                } else {
+                    for l in 0..<(ow &- x) { d[x &+ l] = acc[l] }
+                }
+                x &+= 8
             }
         }
     }
@@ -570,6 +626,7 @@ public enum ConvKernels {
                                         _ input: UnsafePointer<Float>, _ gradWeight: UnsafeMutablePointer<Float>) {
         let g = p.g
         let o = g.outChannels, oh = g.outH, ow = g.outW, w = g.width
+        if g.strideW == 1 { return depthwiseBackwardWeightUnitStride(p, gradOutput, input, gradWeight) }
         Parallel.forRanges(o, costPerItem: g.batch &* p.kk &* p.ohw) { r in
             for oc in r {
                 let ic = oc / p.og
@@ -600,6 +657,60 @@ public enum ConvKernels {
                             }
                         }
                         wt[i &* g.kernelW &+ j] = Float(acc)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Depthwise weight gradient for unit horizontal stride: per (image, channel) plane, the input is
+    /// zero-padded as in `depthwisePlaneUnitStride`, then eight gradOutput values at a time are
+    /// multiplied into one 8-wide accumulator per tap; lanes are summed into Double per plane.
+    static func depthwiseBackwardWeightUnitStride(_ p: Plan, _ gradOutput: UnsafePointer<Float>,
+                                                  _ input: UnsafePointer<Float>,
+                                                  _ gradWeight: UnsafeMutablePointer<Float>) {
+        let g = p.g
+        let h = g.height, w = g.width, oh = g.outH, ow = g.outW, kh = g.kernelH, kw = g.kernelW, kk = p.kk
+        let dh = g.dilationH, dw = g.dilationW, ph = g.padH, pw = g.padW, sh = g.strideH
+        let pWidth = w &+ 2 &* pw
+        let paddedCount = (h &+ 2 &* ph) &* pWidth &+ 8
+        Parallel.forRanges(g.outChannels, costPerItem: g.batch &* kk &* p.ohw) { r in
+            BufferPool.shared.withScratch(paddedCount) { padded in
+                withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: kk) { accBuf in
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: kk) { totalBuf in
+                        let acc = accBuf.baseAddress!, total = totalBuf.baseAddress!
+                        for oc in r {
+                            let ic = oc / p.og
+                            total.initialize(repeating: 0, count: kk)
+                            for n in 0..<g.batch {
+                                let src = input + (n &* p.imageIn &+ ic &* p.hw)
+                                let go = gradOutput + (n &* p.imageOut &+ oc &* p.ohw)
+                                padPlane(src, height: h, width: w, padH: ph, padW: pw, into: padded)
+                                acc.initialize(repeating: SIMD8<Float>(), count: kk)
+                                for y in 0..<oh {
+                                    let gRow = go + y &* ow
+                                    let top = padded + y &* sh &* pWidth
+                                    var x = 0
+                                    while x < ow {
+                                        var gv = SIMD8<Float>()
+                                        if x &+ 8 <= ow {
+                                            gv = KernelMath.load8(gRow + x)
+                                        } else {
+                                            for l in 0..<(ow &- x) { gv[l] = gRow[x &+ l] }
+                                        }
+                                        for i in 0..<kh {
+                                            let s = top + (i &* dh &* pWidth &+ x)
+                                            for j in 0..<kw {
+                                                acc[i &* kw &+ j] += gv * KernelMath.load8(s + j &* dw)
+                                            }
+                                        }
+                                        x &+= 8
+                                    }
+                                }
+                                for t in 0..<kk { total[t] += Double(acc[t].sum()) }
+                            }
+                            for t in 0..<kk { gradWeight[oc &* kk &+ t] = Float(total[t]) }
+                        }
                     }
                 }
             }

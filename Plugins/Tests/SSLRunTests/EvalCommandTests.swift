@@ -1,0 +1,100 @@
+import Foundation
+import XCTest
+import Pretext
+
+/// Evaluation through the real binary: online kNN + plots in the run folder, `eval knn`, `eval linear`,
+/// `finetune` (pretrained, random init, --init), `embed`.
+final class EvalCommandTests: XCTestCase {
+    func testRunFolderHasPlotsAndOnlineKNNThatOfflineKNNReproduces() throws {
+        let f = try EvalFixtures.pretrainedRun()
+        for png in ["loss.png", "lr.png", "knn.png"] {
+            try EvalFixtures.assertPNG(f.run.appendingPathComponent(png), width: 800, height: 500)
+        }
+        let records = try MetricsLog.read(f.run.appendingPathComponent("metrics.jsonl"))
+        let online = try XCTUnwrap(records.last { $0["knn20_top1"] != nil }?["knn20_top1"] as? Double)
+        let json = f.root.appendingPathComponent("knn.json")
+        let r = try SSLRun.run(["eval", "knn", f.run.path, "--train", f.train.path, "--test", f.test.path, "--k", "20", "--k", "3",
+                                "--json", json.path, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertTrue(r.stdout.contains("top-1") && r.stdout.contains("    20"), r.stdout)
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        // Same checkpoint, same features, same classifier: the offline number is the online one.
+        XCTAssertEqual(try XCTUnwrap(obj["knn20_top1"] as? Double), online, accuracy: 1e-12)
+        XCTAssertNotNil(obj["knn3_top5"])
+        let bad = try SSLRun.run(["eval", "knn", f.root.path, "--train", f.train.path, "--test", f.test.path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("not a run folder"), bad.all)
+        let flat = f.root.appendingPathComponent("flat")
+        try FileManager.default.createDirectory(at: flat, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: f.test.appendingPathComponent("red/000.png"), to: flat.appendingPathComponent("a.png"))
+        let unlabelled = try SSLRun.run(["eval", "knn", f.run.path, "--train", flat.path, "--test", f.test.path])
+        XCTAssertTrue(unlabelled.stderr.contains("labelled folders"), unlabelled.all)
+    }
+
+    func testLinearProbePrintsAndWritesAccuracy() throws {
+        let f = try EvalFixtures.pretrainedRun()
+        let json = f.root.appendingPathComponent("linear.json")
+        let r = try SSLRun.run(["eval", "linear", f.run.path, "--train", f.train.path, "--test", f.test.path, "--epochs", "30",
+                                "--batch-size", "16", "--json", json.path])
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertTrue(r.stdout.contains("linear probe") && r.stdout.contains("top-1"), r.stdout)
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        let top1 = try XCTUnwrap(obj["top1"] as? Double)
+        // Colour classes are linearly separable even in a barely trained network's pooled features.
+        XCTAssertGreaterThanOrEqual(top1, 0.9, r.all)
+        XCTAssertEqual(obj["epochs"] as? Int, 30)
+    }
+
+    func testFinetunePretrainedRandomAndImportedWeights() throws {
+        let f = try EvalFixtures.pretrainedRun()
+        let common = ["--train", f.train.path, "--test", f.test.path, "--epochs", "2", "--batch-size", "16"]
+        let pre = f.root.appendingPathComponent("ft-pre")
+        let a = try SSLRun.run(["finetune", f.run.path, "--out", pre.path] + common)
+        XCTAssertEqual(a.status, 0, a.all)
+        XCTAssertTrue(a.stdout.contains("epoch 2/2") && a.stdout.contains("test top-1"), a.stdout)
+        XCTAssertTrue(a.stdout.contains("lr 0.05 (head), 0.005") , "two learning rates: \(a.stdout)")
+        let csv = try String(contentsOf: pre.appendingPathComponent("history.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 3)
+        XCTAssertEqual(try String(contentsOf: pre.appendingPathComponent("history.jsonl"), encoding: .utf8).split(separator: "\n").count, 2)
+        try EvalFixtures.assertPNG(pre.appendingPathComponent("accuracy.png"), width: 800, height: 500)
+        let model = try SafeTensors.read(from: pre.appendingPathComponent("model.safetensors")).dictionary
+        XCTAssertEqual(model["fc.weight"]?.shape.first, 3)
+        XCTAssertNotNil(model["layer4.1.bn2.running_var"])
+
+        let rnd = try SSLRun.run(["finetune", f.run.path, "--random-init", "--freeze-stages", "2", "--unfreeze-every", "1",
+                                  "--out", f.root.appendingPathComponent("ft-random").path] + common)
+        XCTAssertEqual(rnd.status, 0, rnd.all)
+        XCTAssertTrue(rnd.stdout.contains("random init") && rnd.stdout.contains("frozen stages 2"), rnd.stdout)
+
+        // --init: the exported backbone loads strictly; weights from another architecture list what is wrong.
+        let exported = f.root.appendingPathComponent("backbone.safetensors")
+        XCTAssertEqual(try SSLRun.run(["export", f.run.path, "--out", exported.path]).status, 0)
+        let imp = try SSLRun.run(["finetune", "--backbone", "resnet18", "--set", "backbone.cifar_stem=true", "--set", "backbone.width=0.125",
+                                  "--init", exported.path, "--out", f.root.appendingPathComponent("ft-init").path] + common)
+        XCTAssertEqual(imp.status, 0, imp.all)
+        let wrong = try SSLRun.run(["finetune", "--backbone", "resnet18", "--init", exported.path, "--epochs", "1",
+                                    "--train", f.train.path, "--test", f.test.path, "--out", f.root.appendingPathComponent("ft-wrong").path])
+        XCTAssertEqual(wrong.status, 1, wrong.all)
+        XCTAssertTrue(wrong.stderr.contains("shape mismatches") || wrong.stderr.contains("missing keys"), wrong.all)
+        XCTAssertFalse(wrong.stderr.contains("Fatal error"))
+        let both = try SSLRun.run(["finetune", f.run.path, "--random-init", "--init", exported.path] + common)
+        XCTAssertTrue(both.stderr.contains("not both"), both.all)
+    }
+
+    func testEmbedWritesFeaturesAndMaps() throws {
+        let f = try EvalFixtures.pretrainedRun()
+        let out = f.root.appendingPathComponent("emb/embeddings.csv")
+        let r = try SSLRun.run(["embed", f.run.path, "--data", f.test.path, "--out", out.path, "--perplexity", "5", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.all)
+        let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 1 + 24)
+        XCTAssertTrue(lines[0].hasPrefix("filename,label,f0,f1"))
+        XCTAssertEqual(lines[0].split(separator: ",").count, 2 + 64)            // resnet18 at width 0.125: 64 features
+        XCTAssertTrue(lines[1].hasPrefix("blue/000.png,blue,"), String(lines[1].prefix(40)))
+        for map in ["embeddings-pca.png", "embeddings-tsne.png"] {
+            try EvalFixtures.assertPNG(out.deletingLastPathComponent().appendingPathComponent(map), width: 960, height: 700)
+        }
+        let coords = try String(contentsOf: out.deletingLastPathComponent().appendingPathComponent("embeddings-map.csv"), encoding: .utf8)
+        XCTAssertTrue(coords.hasPrefix("filename,label,pca1,pca2,tsne1,tsne2"))
+    }
+}

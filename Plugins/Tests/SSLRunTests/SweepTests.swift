@@ -1,0 +1,113 @@
+import Foundation
+import XCTest
+import Pretext
+
+/// `ssl-run sweep` through the real binary, on tiny synthetic runs.
+final class SweepTests: XCTestCase {
+    func csvRows(_ url: URL) throws -> [[String]] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    func testTwoByTwoGridMakesFourRunsAndATableAndARerunSkipsThem() throws {
+        let dir = try SSLRun.temporaryDirectory("sweep")
+        let (train, test) = try EvalFixtures.labelledFolders(dir.appendingPathComponent("data"), perClass: 16)
+        let out = dir.appendingPathComponent("sweeps/temp-lr")
+        let args = ["sweep", "--method", "simclr", "--grid", "method.temperature=0.1,0.5", "--grid", "optimizer.lr=0.03,0.06",
+                    "--seeds", "1", "--jobs", "2", "--epochs", "1", "--out", out.path, "--data", train.path, "--eval-data", test.path,
+                    "--linear", "--linear-epochs", "10"] + Array(SSLRun.tiny.dropLast())   // without --quiet: the sweep adds it
+        let r = try SSLRun.run(args)
+        XCTAssertEqual(r.status, 0, r.all)
+        let names = ["temperature=0.1_lr=0.03_seed=0", "temperature=0.1_lr=0.06_seed=0", "temperature=0.5_lr=0.03_seed=0", "temperature=0.5_lr=0.06_seed=0"]
+        for name in names {
+            let run = out.appendingPathComponent(name)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoints/last/state.json").path), name)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("linear.json").path), name)
+            let cfg = try String(contentsOf: run.appendingPathComponent("config.yaml"), encoding: .utf8)
+            XCTAssertTrue(cfg.contains("temperature: \(name.contains("temperature=0.1") ? "0.1" : "0.5")"), cfg)
+        }
+        let rows = try csvRows(out.appendingPathComponent("results.csv"))
+        XCTAssertEqual(rows.count, 5)
+        XCTAssertEqual(Array(rows[0].prefix(4)), ["method.temperature", "optimizer.lr", "runs", "finished"])
+        XCTAssertTrue(rows[0].contains("final_loss_mean") && rows[0].contains("knn20_top1_mean") && rows[0].contains("linear_top1_mean"), "\(rows[0])")
+        XCTAssertEqual(rows.dropFirst().map { "\($0[0]) \($0[1])" }, ["0.1 0.03", "0.1 0.06", "0.5 0.03", "0.5 0.06"])
+        let knnColumn = rows[0].firstIndex(of: "knn20_top1_mean")!
+        for row in rows.dropFirst() { XCTAssertNotNil(Double(row[knnColumn]), "\(row)") }
+        let md = try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("| 0.5 | 0.06 | 1 |") && md.contains("kNN-20 top-1 (%)") && md.contains("linear top-1 (%)"), md)
+        for knob in ["method.temperature", "optimizer.lr"] {
+            try EvalFixtures.assertPNG(out.appendingPathComponent("plot-\(knob).png"), width: 800, height: 500)
+        }
+        try EvalFixtures.assertPNG(out.appendingPathComponent("\(names[0])/loss.png"), width: 800, height: 500)
+
+        // Rerunning skips every finished run (no training: the checkpoints are untouched).
+        let state = out.appendingPathComponent("\(names[0])/checkpoints/last/state.json")
+        let before = try FileManager.default.attributesOfItem(atPath: state.path)[.modificationDate] as? Date
+        let again = try SSLRun.run(args)
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertTrue(again.stdout.contains("4 finished, 0 to resume, 0 to start"), again.stdout)
+        XCTAssertEqual(again.stdout.components(separatedBy: "already finished").count - 1, 4, again.stdout)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: state.path)[.modificationDate] as? Date, before)
+    }
+
+    func testAFailedRunIsReportedAndTheOthersContinue() throws {
+        let dir = try SSLRun.temporaryDirectory("sweepfail")
+        let out = dir.appendingPathComponent("sweep")
+        let r = try SSLRun.run(["sweep", "--method", "simclr", "--grid", "optimizer.lr=0.03,fast", "--epochs", "1", "--out", out.path]
+                               + Array(SSLRun.tiny.dropLast()))
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.stderr.contains("1 run(s) failed"), r.all)
+        let md = try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("## Failed runs") && md.contains("lr=fast_seed=0") && md.contains("optimizer.lr"), md)
+        let runs = try csvRows(out.appendingPathComponent("runs.csv"))
+        XCTAssertEqual(runs.count, 3)
+        XCTAssertEqual(runs[1][3], "finished")
+        XCTAssertEqual(runs[2][3], "failed")
+    }
+
+    func testAKilledRunIsResumedByTheNextSweep() throws {
+        let dir = try SSLRun.temporaryDirectory("sweepkill")
+        let out = dir.appendingPathComponent("sweep")
+        var tiny = Array(SSLRun.tiny.dropLast())
+        tiny[tiny.firstIndex(of: "data.synthetic_count=48")!] = "data.synthetic_count=96"
+        let args = ["sweep", "--method", "simclr", "--grid", "method.temperature=0.2,0.5", "--jobs", "1", "--epochs", "6",
+                    "--out", out.path] + tiny
+        let p = Process()
+        p.executableURL = SSLRun.binary
+        p.arguments = args
+        p.standardOutput = Pipe()
+        p.standardError = Pipe()
+        try p.run()
+        // Kill the first run's process (SIGKILL: no chance to checkpoint) once it has checkpointed an epoch.
+        let first = out.appendingPathComponent("temperature=0.2_seed=0")
+        let deadline = Date().addingTimeInterval(300)
+        var killed = false
+        while p.isRunning, Date() < deadline {
+            if case let .partial(done, _) = SweepPlan.state(of: first), done >= 1,
+               let pid = try? String(contentsOf: first.appendingPathComponent("sweep.pid"), encoding: .utf8), let n = Int32(pid) {
+                kill(n, SIGKILL)
+                killed = true
+                break
+            }
+            usleep(2_000)
+        }
+        p.waitUntilExit()
+        try XCTSkipUnless(killed, "the run finished before it could be killed")
+        XCTAssertEqual(p.terminationStatus, 1)
+        guard case .partial = SweepPlan.state(of: first) else { return XCTFail("the killed run should be half-finished") }
+        XCTAssertEqual(SweepPlan.state(of: out.appendingPathComponent("temperature=0.5_seed=0")), .finished(epochs: 6), "the other run went on")
+        let md = try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("killed by signal 9"), md)
+
+        let again = try SSLRun.run(args)
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertTrue(again.stdout.contains("1 to resume") && again.stdout.contains("resumed from epoch"), again.stdout)
+        XCTAssertEqual(SweepPlan.state(of: first), .finished(epochs: 6))
+        let log = try String(contentsOf: first.appendingPathComponent("sweep.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("train --resume"), log)
+        let epochs = try MetricsLog.read(first.appendingPathComponent("metrics.jsonl")).compactMap { $0["epoch_loss"] != nil ? $0["epoch"] as? Int : nil }
+        XCTAssertEqual(epochs, [1, 2, 3, 4, 5, 6], "the resumed run's metrics continue without gaps or repeats")
+        let rows = try csvRows(out.appendingPathComponent("results.csv"))
+        XCTAssertEqual(rows.count, 3)
+        XCTAssertFalse(try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8).contains("Failed runs"))
+    }
+}
