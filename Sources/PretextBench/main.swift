@@ -22,6 +22,8 @@ if args.contains("--help") {
 
 /// PyTorch's seconds per case, from the `--peer` files: "B1"… (ms_per_step) and "M1.fwd"… (ms).
 var peerSeconds: [String: Double] = [:]
+/// PyTorch's B6 kernel figures (GFLOP/s and ms) from the same files.
+var peerKernels: [String: Double] = [:]
 for (i, a) in args.enumerated() where a == "--peer" && i + 1 < args.count {
     guard let data = FileManager.default.contents(atPath: args[i + 1]),
           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -30,6 +32,9 @@ for (i, a) in args.enumerated() where a == "--peer" && i + 1 < args.count {
     }
     for (key, value) in json {
         if let row = value as? [String: Any], let ms = row["ms_per_step"] as? Double { peerSeconds[key] = ms / 1e3 }
+        if key == "B6", let row = value as? [String: Any] {
+            for (k, v) in row { if let x = v as? Double { peerKernels[k] = x } }
+        }
         if let row = value as? [String: Any], key.hasPrefix("M") {
             for (pass, v) in row { if let ms = v as? Double { peerSeconds["\(key).\(pass)"] = ms / 1e3 } }
         }
@@ -37,7 +42,7 @@ for (i, a) in args.enumerated() where a == "--peer" && i + 1 < args.count {
 }
 let peerNote = peerSeconds.isEmpty ? "pytorch: README figures (no --peer file)" : "pytorch: --peer, same session"
 
-if only.contains("B6") { runKernelBench() }
+if only.contains("B6") { runKernelBench(peer: peerKernels) }
 
 let stepCases: [(key: String, name: String, torchSeconds: Double, run: () throws -> Double)] = [
     ("B1", "simclr resnet18-cifar 32px bs128 x2 views", 8.9, { try TrainingSteps.simclr() }),

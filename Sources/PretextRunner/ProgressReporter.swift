@@ -11,10 +11,14 @@ public final class ProgressReporter {
     let quiet: Bool
     var lastPlain = Date.distantPast
     let start = Date()
+    /// Where the text goes: standard error, or a test's buffer.
+    let write: (String) -> Void
 
-    public init(quiet: Bool = false) {
+    /// `isTerminal` defaults to whether standard error is a terminal; `write` to standard error.
+    public init(quiet: Bool = false, isTerminal: Bool? = nil, write: ((String) -> Void)? = nil) {
         self.quiet = quiet
-        isTerminal = isatty(2) != 0
+        self.isTerminal = isTerminal ?? (isatty(2) != 0)
+        self.write = write ?? { FileHandle.standardError.write(Data($0.utf8)) }
     }
 
     public func update(epoch: Int, epochs: Int, step: Int, stepsPerEpoch: Int, totalSteps: Int, loss: Double,
@@ -25,17 +29,17 @@ public final class ProgressReporter {
                           epoch + 1, epochs, step % stepsPerEpoch + 1, stepsPerEpoch, loss, lr, imagesPerSecond,
                           ProgressReporter.duration(eta))
         if isTerminal {
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+            write("\r\u{1B}[K" + line)
         } else if Date().timeIntervalSince(lastPlain) >= 10 || step % stepsPerEpoch == stepsPerEpoch - 1 {
             lastPlain = Date()
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            write(line + "\n")
         }
     }
 
     /// A line that should stay (epoch summaries, evaluation results).
     public func message(_ text: String) {
         guard !quiet else { return }
-        FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + text + "\n").utf8))
+        write((isTerminal ? "\r\u{1B}[K" : "") + text + "\n")
     }
 
     static func duration(_ s: Double) -> String {

@@ -231,6 +231,7 @@ public final class Trainer {
             for m in method.modules.values { m.train() }
             for t in method.momentumTargets { t.target.train() }
             var epochLoss = 0.0, epochBatches = 0
+            let epochStart = Date()
             var windowImages = 0, windowStart = Date(), lossWindow = 0.0, windowCount = 0
             var metricWindow: [String: Double] = [:]
             var batchIndex = skipBatches
@@ -294,7 +295,8 @@ public final class Trainer {
             }
             let meanLoss = epochLoss / Double(Swift.max(epochBatches, 1))
             var epochRecord: [String: Any] = ["step": step, "epoch": epoch + 1, "epoch_loss": meanLoss,
-                                              "epoch_seconds": Date().timeIntervalSince(runStart)]
+                                              "epoch_seconds": Date().timeIntervalSince(epochStart),
+                                              "elapsed_seconds": Date().timeIntervalSince(runStart)]
             if !batches.skipped.isEmpty {
                 reporter.message("skipped \(batches.skipped.count) unreadable image(s) this epoch, e.g. \(batches.skipped[0].error)")
                 epochRecord["skipped_images"] = batches.skipped.count
