@@ -69,14 +69,14 @@ if !selected.isEmpty {
     }
 }
 
-if only.contains("M") {
+if only.contains("M") || only.contains("M1") || only.contains("M2") {
     print("\nbackbone passes — \(Parallel.threads) threads — \(peerNote)")
     print("case  " + "name".padding(toLength: 50, withPad: " ", startingAt: 0) + "    ours ms  pytorch ms  ratio")
     let models: [(key: String, name: String, run: () throws -> ModelPasses.Timing)] = [
         ("M1", "resnet18-cifar bs128 32px", { try ModelPasses.resnet18Cifar() }),
         ("M2", "vit-s/16 bs16 224px", { try ModelPasses.vitSmall16() }),
     ]
-    for m in models {
+    for m in models where only.contains("M") || only.contains(m.key) {
         do {
             let t = try m.run()
             for (pass, label, s) in [("fwd", "forward", t.forward), ("fwd_bwd", "forward+backward", t.forwardBackward)] {
