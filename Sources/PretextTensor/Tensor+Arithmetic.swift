@@ -137,8 +137,12 @@ extension Tensor {
                 return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
             })
         }
-        return unary("gelu", { x in 0.5 * x * (1 + Glibc.erff(x * 0.707_106_77)) }, { x, _ in
-            0.5 * (1 + Glibc.erff(x * 0.707_106_77)) + x * 0.398_942_28 * Glibc.expf(-0.5 * x * x)
-        })
+        let out = Tensor(uninitialized: shape)
+        GELUKernels.forward(storage.pointer, out.storage.pointer, count: count)
+        return Tensor.record(out, "gelu", [self]) { g in
+            let gx = Tensor(uninitialized: self.shape)
+            GELUKernels.backward(self.storage.pointer, g.storage.pointer, gx.storage.pointer, count: self.count)
+            return [gx]
+        }
     }
 }
