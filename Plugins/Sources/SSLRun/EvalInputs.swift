@@ -15,17 +15,7 @@ struct EvalInputs: ParsableArguments {
     func features(normalizeRows: Bool, quiet: Bool) throws -> (RunArtifacts, FeatureExtractor.Features, FeatureExtractor.Features) {
         let run: RunArtifacts
         do { run = try RunArtifacts.load(runDir: runDir, checkpoint: checkpoint) } catch { throw CommandFailure(message: "\(error)") }
-        let trainSet: ImageFolderDataset, testSet: ImageFolderDataset
-        do {
-            trainSet = try ImageFolderDataset(root: train)
-            testSet = try ImageFolderDataset(root: test)
-        } catch { throw CommandFailure(message: "\(error)") }
-        guard trainSet.isLabelled, testSet.isLabelled else {
-            throw CommandFailure(message: "evaluation needs labelled folders (one sub-folder per class); '\(trainSet.isLabelled ? test : train)' has images but no class sub-folders")
-        }
-        guard trainSet.classNames == testSet.classNames else {
-            throw CommandFailure(message: "the class folders differ: --train has \(trainSet.classNames.joined(separator: ", ")); --test has \(testSet.classNames.joined(separator: ", "))")
-        }
+        let (trainSet, testSet) = try LabelledFolders.open(train: train, test: test, purpose: "evaluation")
         let start = Date()
         let extractor = run.featureExtractor(inputSize: inputSize)
         let a = try extractor.extract(run.method.backbone, dataset: trainSet, normalizeRows: normalizeRows)

@@ -64,17 +64,7 @@ struct Finetune: ParsableCommand {
         for s in sets where !s.hasPrefix("backbone.") {
             throw CommandFailure(message: "finetune's --set takes backbone options (backbone.key=value), not '\(s)'")
         }
-        let trainSet: ImageFolderDataset, testSet: ImageFolderDataset
-        do {
-            trainSet = try ImageFolderDataset(root: train)
-            testSet = try ImageFolderDataset(root: test)
-        } catch { throw CommandFailure(message: "\(error)") }
-        guard trainSet.isLabelled, testSet.isLabelled else {
-            throw CommandFailure(message: "fine-tuning needs labelled folders (one sub-folder per class); '\(trainSet.isLabelled ? test : train)' has no class sub-folders")
-        }
-        guard trainSet.classNames == testSet.classNames else {
-            throw CommandFailure(message: "the class folders differ: --train has \(trainSet.classNames.joined(separator: ", ")); --test has \(testSet.classNames.joined(separator: ", "))")
-        }
+        let (trainSet, testSet) = try LabelledFolders.open(train: train, test: test, purpose: "fine-tuning")
 
         // The backbone and the normalisation.
         var net: any Backbone

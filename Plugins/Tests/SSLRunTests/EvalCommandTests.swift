@@ -28,7 +28,11 @@ final class EvalCommandTests: XCTestCase {
         try FileManager.default.createDirectory(at: flat, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: f.test.appendingPathComponent("red/000.png"), to: flat.appendingPathComponent("a.png"))
         let unlabelled = try SSLRun.run(["eval", "knn", f.run.path, "--train", flat.path, "--test", f.test.path])
-        XCTAssertTrue(unlabelled.stderr.contains("labelled folders"), unlabelled.all)
+        XCTAssertTrue(unlabelled.stderr.contains("labelled folders") && unlabelled.stderr.contains(flat.path), unlabelled.all)
+        let finetuneFlat = try SSLRun.run(["finetune", f.run.path, "--train", f.train.path, "--test", flat.path, "--epochs", "1"])
+        XCTAssertEqual(finetuneFlat.status, 1, finetuneFlat.all)
+        XCTAssertTrue(finetuneFlat.stderr.contains("fine-tuning needs labelled folders") && finetuneFlat.stderr.contains(flat.path),
+                      finetuneFlat.all)
     }
 
     func testLinearProbePrintsAndWritesAccuracy() throws {
