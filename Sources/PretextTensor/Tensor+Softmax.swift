@@ -37,8 +37,9 @@ extension Tensor {
                 var m = -Float.infinity
                 for j in 0..<n where x[j] > m { m = x[j] }
                 if !m.isFinite { m = 0 }
-                var s: Float = 0
-                for j in 0..<n { let e = Glibc.expf(x[j] - m); y[j] = e; s += e }
+                // Exponentials in their own loop (it vectorises), then the ordered SIMD sum.
+                for j in 0..<n { y[j] = KernelMath.exp(x[j] - m) }
+                let s = KernelMath.sum(y, n)
                 if log {
                     let ls = Glibc.logf(s) + m
                     for j in 0..<n { y[j] = x[j] - ls }
@@ -56,13 +57,11 @@ extension Tensor {
                     let gr = gp + row * n, yr = yp + row * n, dr = dp + row * n
                     if log {
                         // d/dx log_softmax: g - softmax * Σg
-                        var s: Float = 0
-                        for j in 0..<n { s += gr[j] }
-                        for j in 0..<n { dr[j] = gr[j] - Glibc.expf(yr[j]) * s }
+                        let s = KernelMath.sum(gr, n)
+                        for j in 0..<n { dr[j] = gr[j] - KernelMath.exp(yr[j]) * s }
                     } else {
                         // d/dx softmax: y * (g - Σ g·y)
-                        var s: Float = 0
-                        for j in 0..<n { s += gr[j] * yr[j] }
+                        let s = KernelMath.dot(gr, yr, n)
                         for j in 0..<n { dr[j] = yr[j] * (gr[j] - s) }
                     }
                 }

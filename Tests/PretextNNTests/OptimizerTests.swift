@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import PretextTensor
 @testable import PretextNN
 
@@ -70,6 +71,34 @@ final class OptimizerTests: XCTestCase {
     func testAdamW() throws {
         try run("adamw") { try AdamW(groups: $0, weightDecay: 0.05) }
         try run("adamw_mae") { try AdamW(groups: $0, beta1: 0.9, beta2: 0.95, weightDecay: 0.04) }
+    }
+
+    /// A parameter long enough for the SIMD body, the tails and the split across two threads, against
+    /// torch's AdamW update written out in Double.
+    func testAdamWOnALongParameterMatchesTheFormula() throws {
+        let saved = Parallel.threads
+        Parallel.threads = 2
+        defer { Parallel.threads = saved }
+        let n = 10_007
+        let p = Tensor(shape: [n], scalars: (0..<n).map { Float(($0 * 37) % 101) / 50 - 1 }, requiresGrad: true)
+        let c = Tensor(shape: [n], scalars: (0..<n).map { Float(($0 * 53) % 97) / 40 - 1.2 })
+        var ref = p.scalars.map(Double.init), m = [Double](repeating: 0, count: n), v = m
+        let (lr, wd, b1, b2, eps) = (0.01, 0.05, 0.9, 0.999, 1e-8)
+        let opt = try AdamW(groups: [ParameterGroup(name: "all", parameters: [("p", p)])], weightDecay: Float(wd))
+        for t in 1...3 {
+            opt.zeroGrad()
+            try (p * p * c).sum().backward()                 // grad = 2·p·c
+            for i in 0..<n {
+                let g = 2 * ref[i] * Double(c.scalars[i])
+                ref[i] *= 1 - lr * wd
+                m[i] = b1 * m[i] + (1 - b1) * g
+                v[i] = b2 * v[i] + (1 - b2) * g * g
+                let denom = (v[i] / (1 - Foundation.pow(b2, Double(t)))).squareRoot() + eps
+                ref[i] -= lr / (1 - Foundation.pow(b1, Double(t))) * m[i] / denom
+            }
+            try opt.step(learningRate: Float(lr))
+        }
+        assertClose(p.scalars, ref.map(Float.init), rtol: 1e-5, atol: 1e-6, "AdamW after 3 steps")
     }
 
     func testLARS() throws {

@@ -2,7 +2,7 @@ import XCTest
 import Foundation
 @testable import PretextTensor
 
-/// The polynomial erf/exp behind GELU against glibc on dense grids, and GELU's derivative against the
+/// The polynomial erf and exp behind GELU and softmax against glibc on dense grids, and GELU's derivative against the
 /// closed form.
 final class GELUKernelTests: XCTestCase {
     func testErfIsWithinOneTenMillionthOfGlibc() {
@@ -19,13 +19,21 @@ final class GELUKernelTests: XCTestCase {
         XCTAssertEqual(GELUKernels.erf(.infinity), 1)
     }
 
-    func testExpOfNonPositiveArgumentsIsRelativelyExact() {
-        for i in 0...100_000 {
-            let y = -Double(i) / 1000                       // 0 … −100
-            let e = GELUKernels.expNonPositive(y), ref = Foundation.exp(Swift.max(y, -80))
-            XCTAssertEqual(e, ref, accuracy: ref * 1e-9, "exp(\(y))")
+    func testFloatExpIsWithinTwoUlpOfTheExactValue() {
+        var worst = 0.0, at: Float = 0
+        for i in -870_000...880_000 {
+            let y = Float(i) / 10_000                      // −87 … 88, step 1e-4
+            let ref = Foundation.exp(Double(y))
+            let e = abs(Double(KernelMath.exp(y)) - ref) / ref
+            if e > worst { worst = e; at = y }
         }
-        XCTAssertEqual(GELUKernels.expNonPositive(-1000), Foundation.exp(-80.0), accuracy: 1e-40)
+        XCTAssertLessThan(worst, 2.4e-7, "worst relative error at \(at)")   // 2 ulp = 2.4e-7
+        XCTAssertEqual(KernelMath.exp(0), 1)
+        XCTAssertEqual(KernelMath.exp(1), 2.718_281_8, accuracy: 3e-7)
+        XCTAssertEqual(KernelMath.exp(-88.5), 0)
+        XCTAssertEqual(KernelMath.exp(-.infinity), 0)                    // masked softmax entries
+        XCTAssertTrue(KernelMath.exp(.nan).isNaN)                          // a NaN must reach the loss check
+        XCTAssertGreaterThan(KernelMath.exp(.infinity), 1e38)
     }
 
     func testGeluAndItsDerivativeMatchTheClosedFormOnAGrid() throws {

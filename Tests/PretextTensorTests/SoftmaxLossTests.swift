@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import PretextTensor
 
 final class SoftmaxLossTests: XCTestCase {
@@ -11,6 +12,31 @@ final class SoftmaxLossTests: XCTestCase {
         assertClose(n.scalars, [0.6, 0.8, 0, 0])
         let cs = try Tensor(shape: [2, 2], scalars: [1, 0, 1, 1]).cosineSimilarity(Tensor(shape: [2, 2], scalars: [0, 1, 2, 2]))
         assertClose(cs.scalars, [0, 1])
+    }
+
+    /// Long rows (the SIMD bodies and their tails), masked entries and a NaN, against Double sums.
+    func testSoftmaxOnLongMaskedRowsMatchesDoubleReference() throws {
+        let n = 197, rows = 3
+        var xs = randomTensor([rows, n], seed: 56, scale: 8).scalars
+        xs[5] = -.infinity; xs[n + 100] = -.infinity       // masked attention logits
+        let y = try Tensor(shape: [rows, n], scalars: xs).softmax().scalars
+        let ly = try Tensor(shape: [rows, n], scalars: xs).logSoftmax().scalars
+        for r in 0..<rows {
+            let row = xs[(r * n)..<(r * n + n)].map(Double.init)
+            let m = row.max()!, z = row.reduce(0) { $0 + Foundation.exp($1 - m) }
+            for j in 0..<n {
+                let ref = Foundation.exp(row[j] - m) / z
+                XCTAssertEqual(Double(y[r * n + j]), ref, accuracy: 3e-7 * ref + 1e-12, "softmax[\(r), \(j)]")
+                if row[j].isFinite {
+                    let lref = row[j] - m - Foundation.log(z)       // Float spacing near 40 is 3.8e-6
+                    XCTAssertEqual(Double(ly[r * n + j]), lref, accuracy: 1e-6 + 1.2e-7 * abs(lref), "log_softmax[\(r), \(j)]")
+                }
+            }
+        }
+        XCTAssertEqual(y[5], 0)
+        XCTAssertEqual(y[n + 100], 0)
+        let withNaN = try Tensor(shape: [1, 4], scalars: [1, .nan, 2, 3]).softmax().scalars
+        XCTAssertTrue(withNaN.allSatisfy(\.isNaN), "a NaN logit must not vanish: \(withNaN)")
     }
 
     func testCrossEntropyValues() throws {

@@ -92,4 +92,28 @@ enum KernelMath {
         while i < n { let g = dy[i] * w[i]; s += g; d += g * (x[i] - shift); i &+= 1 }
         return (s, d)
     }
+
+    /// e^y in Float, branch-free so loops over it vectorise (glibc's `expf` is one call per element and
+    /// was most of the softmax and GELU-backward time). y = k·ln2 + r with |r| ≤ ln2/2 (k rounded with
+    /// the 1.5·2²³ trick, ln2 split in two so k·ln2 is exact), e^r by its Taylor series to r⁷, 2^k built in
+    /// the exponent bits. Within 2 ulp of the exact value for y in [−87, 88]; below −88 it is 0 (as e^y
+    /// rounds there, short of the denormals), above 88 it saturates near 1.6e38; NaN stays NaN.
+    @inline(__always)
+    static func exp(_ y: Float) -> Float {
+        let y = Swift.min(Swift.max(y, -88), 88)
+        let shifted = y * 1.442_695_04 + 12_582_912           // 1.5·2²³: rounds y/ln2 to an integer k
+        let k = shifted - 12_582_912
+        let r = (y - k * 0.693_359_375) + k * 2.121_944_4e-4   // ln2 = 0.693359375 − 2.1219444e-4
+        var e: Float = 1.0 / 5040
+        e = e * r + 1.0 / 720
+        e = e * r + 1.0 / 120
+        e = e * r + 1.0 / 24
+        e = e * r + 1.0 / 6
+        e = e * r + 0.5
+        e = e * r + 1
+        e = e * r + 1
+        // k sits in the low mantissa bits of `shifted`; 2^k = (k + 127) << 23 (0 for k = −127).
+        let kBits = shifted.bitPattern &- 0x4B40_0000
+        return e * Float(bitPattern: (kBits &+ 127) << 23)
+    }
 }
