@@ -6,7 +6,7 @@ import Pretext
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the backbone's features of an image folder as CSV, and draw 2-D maps (PCA, t-SNE) coloured by label.",
-        discussion: """
+        discussion: HelpText.reflow("""
         The CSV has one row per image: filename (relative to --data), label (class folder name; empty for a flat folder),
         then the feature vector f0, f1, … (the backbone's pooled output, L2-normalised with --normalize). Next to it:
         NAME-pca.png and NAME-tsne.png (scatter plots, one colour and marker per class, with a legend) and NAME-map.csv
@@ -15,7 +15,7 @@ struct Embed: ParsableCommand {
         --max-points draws the maps from a seeded, class-balanced subset (the CSV always has every image).
         Example:
           ssl-run embed runs/simclr --data ../shared/data/cifar10/test --out runs/simclr/embeddings.csv
-        """)
+        """))
 
     @Argument(help: "Run folder (holds config.yaml and checkpoints/).") var runDir: String
     @Option(help: "Image folder (class sub-folders give the colours).") var data: String

@@ -7,11 +7,11 @@ struct EvalKNN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "knn",
         abstract: "Weighted kNN accuracy of a run's backbone features (cosine similarity, votes weighted exp(sim/T)).",
-        discussion: """
+        discussion: HelpText.reflow("""
         The L2-normalised features of --train are the memory bank; each --test image takes the k most similar
         and their classes vote with weight exp(similarity / T) (InstDisc, Wu et al. 2018; Lightly's knn_predict),
         the same evaluation as the online kNN of `--eval-data` during training.
-        """)
+        """))
 
     @OptionGroup var inputs: EvalInputs
     @Option(name: .customLong("k"), help: "Neighbours (repeatable).") var ks: [Int] = []

@@ -7,12 +7,12 @@ struct EvalLinear: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "linear",
         abstract: "Linear probe: a linear classifier trained on the frozen backbone's cached features.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Features are computed once without augmentation (like solo-learn's offline linear evaluation on cached
         features), standardised per dimension with the training set's mean/std (--no-standardize keeps them raw),
         then a linear layer (Xavier init) is trained with cross-entropy and SGD (momentum 0.9, weight decay 0 by
         default) on a per-step cosine schedule. Prints top-1 / top-5 on --test.
-        """)
+        """))
 
     @OptionGroup var inputs: EvalInputs
     @Option(help: "Passes over the training features.") var epochs: Int = 100

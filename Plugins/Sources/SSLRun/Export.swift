@@ -7,13 +7,13 @@ import Pretext
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export a run's backbone weights (safetensors for torchvision/timm, or Detectron2 .pkl).",
-        discussion: """
+        discussion: HelpText.reflow("""
         safetensors keys equal torchvision's resnet / timm's vit state_dict keys (without fc/head), with metadata:
         architecture, input size, mean/std and channel order RGB. In PyTorch:
           model.load_state_dict(safetensors.torch.load_file("backbone.safetensors"), strict=False)  # fc/head stay new
         --format detectron2 (ResNets) writes Detectron2's names with the first conv reordered to BGR and prints the
         PIXEL_MEAN/PIXEL_STD to put in the Detectron2 config.
-        """)
+        """))
 
     @Argument(help: "Run folder (holds config.yaml and checkpoints/).") var runDir: String
     @Option(help: "Output file.") var out: String

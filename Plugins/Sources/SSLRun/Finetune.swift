@@ -6,7 +6,7 @@ import Pretext
 struct Finetune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fine-tune a backbone with a new linear head on a labelled folder (pretrained, random or imported weights).",
-        discussion: """
+        discussion: HelpText.reflow("""
         The backbone comes from RUN_DIR's checkpoint (pretrained), or with --random-init freshly initialised with the same
         architecture (RUN_DIR's, or --backbone NAME with --set backbone.key=value), or with --init FILE from a safetensors file
         with torchvision/timm keys (strict: missing and unexpected keys are listed; a classifier's fc.*/head.* keys are ignored).
@@ -21,7 +21,7 @@ struct Finetune: ParsableCommand {
         Examples:
           ssl-run finetune runs/simclr --train ../shared/data/cifar10/train --test ../shared/data/cifar10/test --epochs 5
           ssl-run finetune runs/simclr --random-init --train ../shared/data/cifar10/train --test ../shared/data/cifar10/test --epochs 5
-        """)
+        """))
 
     @Argument(help: "Run folder of a pretraining run (its backbone and normalisation).") var runDir: String?
     @Option(help: "Labelled training folder (class sub-folders).") var train: String

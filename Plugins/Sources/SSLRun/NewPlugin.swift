@@ -7,10 +7,10 @@ struct NewPlugin: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "new-plugin",
         abstract: "Create a new method plugin package from the template.",
-        discussion: """
+        discussion: HelpText.reflow("""
         The package builds with `swift build -c release` in its folder and then runs with
           ssl-run --plugin <folder>/.build/release/lib<Name>.so --method <name>
-        """)
+        """))
 
     @Argument(help: "Method name, e.g. my-method (the registry key; the Swift type becomes MyMethod).") var name: String
     @Option(help: "Folder to create (default: ./<name>).") var output: String?

@@ -9,13 +9,13 @@ struct SSLRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ssl-run",
         abstract: "Self-supervised pretraining of vision backbones (SimCLR, MoCo, DINO, MAE, …) on the CPU.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Methods are plugins: `ssl-run list` shows what is installed, `ssl-run new-plugin NAME` starts a new one.
         Examples:
           ssl-run --method simclr --backbone resnet18 --data ../shared/data/cifar10/train --epochs 12
           ssl-run --config templates/recipes/simclr-cifar-small.yaml --out runs/simclr
           ssl-run --resume runs/simclr
-        """,
+        """),
         subcommands: [Train.self, List.self, Defaults.self, NewPlugin.self, Export.self, Install.self,
                       Eval.self, Finetune.self, Embed.self, Sweep.self, PlotCommand.self],
         defaultSubcommand: Train.self

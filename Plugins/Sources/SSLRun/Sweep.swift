@@ -9,7 +9,7 @@ import Glibc
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a grid (or random sample) of trainings, several at once, and tabulate and plot the results.",
-        discussion: """
+        discussion: HelpText.reflow("""
         Every combination of the --grid values (or --random N of them) is trained once per seed (train.seed = 0, 1, …)
         in its own folder under --out, named from its values (temperature=0.2_lr=0.06_seed=1). Runs are child
         `ssl-run train` processes, --jobs at a time, the kernel threads split between them. Rerunning the same command
@@ -20,11 +20,9 @@ struct Sweep: ParsableCommand {
         plot-<key>.png (the main metric against each swept key).
         Arguments after `--` are passed to every training run.
         Example:
-          ssl-run sweep --config templates/recipes/simclr-cifar-small.yaml --grid method.temperature=0.1,0.2,0.5 \\
-              --seeds 2 --jobs 2 --epochs 3 --out sweeps/simclr-temperature
-        """)
+          ssl-run sweep --config templates/recipes/simclr-cifar-small.yaml --grid method.temperature=0.1,0.2,0.5 --seeds 2 --jobs 2 --epochs 3 --out sweeps/simclr-temperature
+        """))
 
-    @Option(help: "Base configuration file for every run.") var config: String?
     @Option(help: ArgumentHelp("A key and its values, e.g. method.temperature=0.1,0.2,0.5 (repeatable; the runs are the Cartesian product).",
                                valueName: "key.path=v1,v2,…"))
     var grid: [String] = []
@@ -33,14 +31,7 @@ struct Sweep: ParsableCommand {
     @Option(help: "Sweep folder (one sub-folder per run, plus the results).") var out: String
     @Option(help: "Train only N configurations drawn at random from the grid (seeded by --random-seed).") var random: Int?
     @Option(help: "Seed of the --random draw.") var randomSeed: Int = 0
-    @Option(help: "Method for every run (else the config's).") var method: String?
-    @Option(help: "Backbone for every run.") var backbone: String?
-    @Option(help: "Training image folder for every run.") var data: String?
-    @Option(help: "Labelled folder for online kNN in every run (gives the kNN column).") var evalData: String?
-    @Option(help: "Epochs of every run.") var epochs: Int?
-    @Option(help: "Batch size of every run.") var batchSize: Int?
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value in every run (repeatable).", valueName: "key.path=value"))
-    var sets: [String] = []
+    @OptionGroup(title: "What every run trains (as for `ssl-run train`)") var training: RunOptions
     @Flag(help: "Also train a linear probe on each finished run (ssl-run eval linear) for a linear top-1 column.") var linear = false
     @Option(help: "Linear probe training folder (default: the run's eval.train_data or data.path).") var linearTrain: String?
     @Option(help: "Linear probe test folder (default: the run's eval.data).") var linearTest: String?
@@ -55,7 +46,7 @@ struct Sweep: ParsableCommand {
     func run() throws {
         guard jobs >= 1 else { throw CommandFailure(message: "--jobs must be at least 1") }
         guard linearEpochs >= 1 else { throw CommandFailure(message: "--linear-epochs must be at least 1") }
-        if let config, !FileManager.default.fileExists(atPath: config) {
+        if let config = training.config, !FileManager.default.fileExists(atPath: config) {
             throw CommandFailure(message: "--config '\(config)' does not exist")
         }
         let plan: SweepPlan
@@ -148,14 +139,7 @@ struct Sweep: ParsableCommand {
             args = ["train", "--resume", dir.path]
         case .notStarted:
             args = ["train"]
-            if let config { args += ["--config", config] }
-            if let method { args += ["--method", method] }
-            if let backbone { args += ["--backbone", backbone] }
-            if let data { args += ["--data", data] }
-            if let evalData { args += ["--eval-data", evalData] }
-            if let epochs { args += ["--epochs", String(epochs)] }
-            if let batchSize { args += ["--batch-size", String(batchSize)] }
-            for s in sets { args += ["--set", s] }
+            args += training.trainArguments
             for a in trial.assignments { args += ["--set", "\(a.key)=\(a.value)"] }
             args += ["--seed", String(trial.seed), "--out", dir.path] + extra
         }

@@ -12,6 +12,36 @@ final class CommandLineTests: XCTestCase {
                      "--out", "--resume", "--threads", "--plugin", "--eval-data", "--skip-bad-images", "--accumulate"] {
             XCTAssertTrue(t.stdout.contains(flag), "train --help lacks \(flag)")
         }
+        // train and sweep share one option group for what to train: same flags, same help lines.
+        let s = try SSLRun.run(["sweep", "--help"])
+        XCTAssertEqual(s.status, 0, s.all)
+        let groupLines = { (text: String) in
+            text.split(separator: "\n").drop { !$0.hasPrefix("WHAT ") }.dropFirst().prefix { $0.hasPrefix(" ") }.map(String.init)
+        }
+        let trainGroup = groupLines(t.stdout), sweepGroup = groupLines(s.stdout)
+        XCTAssertFalse(trainGroup.isEmpty, t.stdout)
+        XCTAssertEqual(trainGroup, sweepGroup, "train and sweep describe the run options differently")
+        for flag in ["--method", "--backbone", "--data", "--eval-data", "--config", "--set", "--epochs", "--batch-size", "--lr"] {
+            XCTAssertTrue(sweepGroup.joined().contains(flag), "sweep --help lacks \(flag)")
+        }
+    }
+
+    /// Discussions are reflowed: a paragraph written over several source lines reads as one, and long
+    /// examples come out as `\`-continued shell lines that still paste as the whole command.
+    func testHelpParagraphsAreReflowedAndExamplesStayWhole() throws {
+        let t = try SSLRun.run(["train", "--help"])
+        XCTAssertTrue(t.stdout.contains("--config FILE < the flags below"), t.stdout)
+        let f = try SSLRun.run(["finetune", "--help"])
+        XCTAssertTrue(f.stdout.split(separator: "\n").contains("Examples:"), f.stdout)
+        let joined = f.stdout.replacingOccurrences(of: #" \\\n +"#, with: " ", options: .regularExpression)
+        XCTAssertTrue(joined.contains("  ssl-run finetune runs/simclr --random-init --train ../shared/data/cifar10/train "
+                                      + "--test ../shared/data/cifar10/test --epochs 5\n"), joined)
+        for command in ["train", "sweep", "eval", "finetune", "embed", "export"] {
+            let help = try SSLRun.run([command, "--help"]).stdout
+            for line in help.split(separator: "\n").prefix(while: { !$0.hasPrefix("USAGE:") }) {   // the parser's usage line is its own
+                XCTAssertLessThanOrEqual(line.count, 80, "ssl-run \(command) --help: \(line)")
+            }
+        }
     }
 
     func testListShowsBuiltInPluginsWithTheirSource() throws {
