@@ -31,7 +31,7 @@ extension Tensor {
                 for i in 0..<n {
                     for j in 0..<c {
                         let target = (j == labels[i] ? 1 - labelSmoothing : 0) + labelSmoothing / Float(c)
-                        b[i * c + j] = (_exp(lp[i * c + j]) - target) * scale
+                        b[i * c + j] = (KernelMath.exp(lp[i * c + j]) - target) * scale
                     }
                 }
             }
@@ -62,7 +62,3 @@ extension Tensor {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _exp(_ x: Float) -> Float { Glibc.expf(x) }
-#endif

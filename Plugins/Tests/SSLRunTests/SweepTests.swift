@@ -70,7 +70,7 @@ final class SweepTests: XCTestCase {
         var tiny = Array(SSLRun.tiny.dropLast())
         tiny[tiny.firstIndex(of: "data.synthetic_count=48")!] = "data.synthetic_count=96"
         let args = ["sweep", "--method", "simclr", "--grid", "method.temperature=0.2,0.5", "--jobs", "1", "--epochs", "6",
-                    "--out", out.path] + tiny
+                    "--lr", "0.02", "--out", out.path] + tiny
         let p = Process()
         p.executableURL = SSLRun.binary
         p.arguments = args
@@ -91,6 +91,9 @@ final class SweepTests: XCTestCase {
             usleep(2_000)
         }
         p.waitUntilExit()
+        // The shared run options reach every child (--lr, --epochs, --backbone, --batch-size).
+        let cfg = try String(contentsOf: out.appendingPathComponent("temperature=0.5_seed=0/config.yaml"), encoding: .utf8)
+        for line in ["lr: 0.02", "epochs: 6", "name: resnet18", "batch_size: 16"] { XCTAssertTrue(cfg.contains(line), "\(line) missing in\n\(cfg)") }
         try XCTSkipUnless(killed, "the run finished before it could be killed")
         XCTAssertEqual(p.terminationStatus, 1)
         guard case .partial = SweepPlan.state(of: first) else { return XCTFail("the killed run should be half-finished") }
