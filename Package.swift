@@ -14,10 +14,14 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        // OpenBLAS is opened with dlopen (kernel chosen from CPU features first), not linked: see BLASLibrary.
+        .target(name: "CBLASLoader", path: "Sources/CBLASLoader"),
         .target(name: "CImageCodec", path: "Sources/CImageCodec",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
-        .target(name: "PretextTensor", dependencies: ["CBLAS"]),
+        // Convolutions on oneDNN (Debian libdnnl-dev), chosen per call by ConvBackend.
+        .target(name: "CDNNLConv", path: "Sources/CDNNLConv",
+                linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+        .target(name: "PretextTensor", dependencies: ["CBLASLoader", "CDNNLConv"]),
         .target(name: "PretextNN", dependencies: ["PretextTensor"]),
         .target(name: "PretextData", dependencies: ["PretextTensor", "CImageCodec"]),
         .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData", .product(name: "Yams", package: "Yams")]),
@@ -25,7 +29,7 @@ let package = Package(
         .target(name: "PretextRunner", dependencies: ["PretextKit"]),
         .target(name: "Pretext", dependencies: ["PretextTensor", "PretextNN", "PretextData",
                                                 "PretextCore", "PretextKit", "PretextRunner"]),
-        .executableTarget(name: "PretextBench", dependencies: ["PretextTensor", "PretextNN", "PretextData", "PretextKit"]),
+        .executableTarget(name: "PretextBench", dependencies: ["CBLASLoader", "PretextTensor", "PretextNN", "PretextData", "PretextKit"]),
         .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor"]),
         .testTarget(name: "PretextDataTests", dependencies: ["PretextData"]),
         .testTarget(name: "PretextNNTests", dependencies: ["PretextNN"]),

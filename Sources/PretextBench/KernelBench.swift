@@ -1,5 +1,5 @@
 // Case B6 of pretext-bench: the raw kernels (matmul, conv 3×3) against PyTorch's figures on this machine.
-import CBLAS
+import CBLASLoader
 import Foundation
 import PretextTensor
 
@@ -58,12 +58,11 @@ func runKernelBench(peer: [String: Double] = [:]) {
             GemmKernels.sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: c, ldc: n)
         }
         // (b) one call with OpenBLAS's own threads.
-        openblas_set_num_threads(Int32(Parallel.threads))
+        pretext_blas_set_threads(Int32(Parallel.threads))
         let blasThreads = medianTime(warmups: 2, runs: 7) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n),
-                        b, Int32(n), 0, c, Int32(n))
+            pretext_sgemm(0, 0, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, c, Int32(n))
         }
-        openblas_set_num_threads(1)
+        pretext_blas_set_threads(1)
         let torch = torchGflops[n] ?? 0
         for (label, t) in [("split", split), ("openblas-mt", blasThreads)] {
             let g = flops / t / 1e9

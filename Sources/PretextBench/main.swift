@@ -40,6 +40,10 @@ for (i, a) in args.enumerated() where a == "--peer" && i + 1 < args.count {
         }
     }
 }
+// First lines: the CPU and the kernels that run, so every figure below is tied to them (a kernel below
+// what the CPU allows has already been warned about on stderr).
+KernelReport.lines.forEach { print($0) }
+
 let peerNote = peerSeconds.isEmpty ? "pytorch: README figures (no --peer file)" : "pytorch: --peer, same session"
 
 if only.contains("B6") { runKernelBench(peer: peerKernels) }

@@ -1,5 +1,4 @@
 import Dispatch
-import CBLAS
 
 /// Splits loops over the machine's cores. OpenBLAS itself runs single-threaded: Pretext splits GEMMs
 /// across threads itself (by rows, or by images in a batch), which keeps results identical for any
@@ -10,10 +9,9 @@ public enum Parallel {
         didSet { threads = max(1, threads) }
     }
 
-    private static let blasInit: Void = { openblas_set_num_threads(1) }()
-
-    /// Call once before any BLAS use (done by every GEMM entry point).
-    @inline(__always) public static func ensureBLASSingleThreaded() { _ = blasInit }
+    /// Call before any BLAS use (done by every GEMM entry point): opens OpenBLAS with the kernel matched
+    /// to the CPU (`BLASLibrary`), single-threaded.
+    @inline(__always) public static func ensureBLASSingleThreaded() { BLASLibrary.ensureLoaded() }
 
     /// Runs `body(range)` over `0..<n` split into at most `threads` contiguous chunks. Runs inline when
     /// `n * costPerItem` is below `grain` (not worth a thread hop).

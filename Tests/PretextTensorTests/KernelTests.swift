@@ -81,8 +81,23 @@ final class KernelTests: XCTestCase {
         return ConvRef(out: out, gIn: gIn, gW: gW, gB: gB)
     }
 
+    /// Checks a geometry under every convolution backend this machine has (oneDNN, when its engine
+    /// starts, and the built-in im2col + GEMM), and that oneDNN ran every dense shape itself.
     private func checkConv(_ g: Conv2dGeometry, bias: Bool, seed: UInt64, _ name: String,
                            file: StaticString = #filePath, line: UInt = #line) throws {
+        defer { ConvBackend.forced = nil }
+        for backend in [ConvBackend.onednn, .im2col] where backend == .im2col || ConvBackend.current == .onednn {
+            ConvBackend.forced = backend
+            let refused = ConvBackend.fallbacks
+            try checkConvOnce(g, bias: bias, seed: seed, "\(name) [\(backend)]", file: file, line: line)
+            if backend == .onednn && g.groups == 1 {
+                XCTAssertEqual(ConvBackend.fallbacks, refused, "\(name): oneDNN refused a dense shape", file: file, line: line)
+            }
+        }
+    }
+
+    private func checkConvOnce(_ g: Conv2dGeometry, bias: Bool, seed: UInt64, _ name: String,
+                               file: StaticString, line: UInt) throws {
         try g.validate()
         let x = randomArray(g.batch * g.inputImageSize, seed: seed)
         let w = randomArray(g.weightCount, seed: seed + 1)
@@ -172,6 +187,17 @@ final class KernelTests: XCTestCase {
                                      kernelW: 3, padH: 1, padW: 1), bias: true, seed: 32, "single image, threads inside")
         try checkConv(Conv2dGeometry(batch: 8, inChannels: 64, height: 4, width: 4, outChannels: 64, kernelH: 1,
                                      kernelW: 1), bias: false, seed: 33, "batched 1x1 parallel")
+        // ResNet-like stage transitions: oneDNN's blocked layouts (channels a multiple of 16) and the right
+        // padding PyTorch drops when it floors the output size (10 px: used right padding 0; 8 px, pad 0: −1).
+        try checkConv(Conv2dGeometry(batch: 3, inChannels: 32, height: 10, width: 10, outChannels: 48, kernelH: 3,
+                                     kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1), bias: false, seed: 34,
+                      "3x3 s2 32->48, right padding below left")
+        try checkConv(Conv2dGeometry(batch: 2, inChannels: 16, height: 8, width: 8, outChannels: 32, kernelH: 3,
+                                     kernelW: 3, strideH: 2, strideW: 2), bias: true, seed: 35, "3x3 s2 p0, an unused last row")
+        try checkConv(Conv2dGeometry(batch: 4, inChannels: 32, height: 8, width: 8, outChannels: 64, kernelH: 1,
+                                     kernelW: 1, strideH: 2, strideW: 2), bias: false, seed: 36, "1x1 s2 downsample")
+        try checkConv(Conv2dGeometry(batch: 5, inChannels: 3, height: 12, width: 12, outChannels: 32, kernelH: 3,
+                                     kernelW: 3, padH: 1, padW: 1), bias: false, seed: 37, "3-channel stem")
     }
 
     /// Images whose column matrix exceeds the scratch cap are lowered a block of output rows at a time

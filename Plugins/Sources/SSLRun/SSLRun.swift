@@ -11,6 +11,7 @@ struct SSLRun: ParsableCommand {
         abstract: "Self-supervised pretraining of vision backbones (SimCLR, MoCo, DINO, MAE, …) on the CPU.",
         discussion: HelpText.reflow("""
         Methods are plugins: `ssl-run list` shows what is installed, `ssl-run new-plugin NAME` starts a new one.
+        `ssl-run --version` prints the CPU's features and the GEMM and convolution kernels chosen for them.
         Examples:
           ssl-run --method simclr --backbone resnet18 --data ../shared/data/cifar10/train --epochs 12
           ssl-run --config templates/recipes/simclr-cifar-small.yaml --out runs/simclr
@@ -21,8 +22,18 @@ struct SSLRun: ParsableCommand {
         defaultSubcommand: Train.self
     )
 
+    /// `ssl-run --version`: the framework, plugin ABI, and the kernels this CPU runs (checked here rather
+    /// than through ArgumentParser's static version string, so the CPU is only probed when asked).
+    static var versionText: String {
+        (["ssl-run (Pretext, plugin ABI \(PluginABI.hostVersion))"] + KernelReport.lines).joined(separator: "\n")
+    }
+
     /// Runs a command, printing our own errors as one clear message (no Swift trap, no stack trace).
     static func main() {
+        if CommandLine.arguments.dropFirst().first == "--version" {
+            print(versionText)
+            Foundation.exit(0)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -21,11 +21,15 @@ public enum ConvKernels {
     /// the row blocks on small shapes.
     nonisolated(unsafe) static var maxColumnScratch = 1 << 22
 
+    /// How convolutions are computed, for `--version` and benchmark headers.
+    public static let implementation = "im2col + GEMM, batch-parallel; direct loops for depthwise"
+
     // MARK: - Public entry points
 
     /// `output[N, O, OH, OW] = conv(input[N, C, H, W], weight) + bias`, overwriting `output`.
     public static func forward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        if ConvBackend.forward(g, input, weight, bias, output) { return }
         let p = Plan(g)
         if p.direct { return depthwiseForward(p, input, weight, bias, output) }
         p.forEachStep { base, count, inner, scratch in
@@ -36,6 +40,7 @@ public enum ConvKernels {
     /// `gradInput[N, C, H, W]` from `gradOutput[N, O, OH, OW]`, overwriting `gradInput`.
     public static func backwardInput(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>,
                                      weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
+        if ConvBackend.backwardInput(g, gradOutput, weight, gradInput) { return }
         let p = Plan(g)
         if p.direct && p.og > 1 { return depthwiseBackwardInput(p, gradOutput, weight, gradInput) }
         if !p.pointwise, let t = transposedGeometry(g) {
@@ -57,6 +62,7 @@ public enum ConvKernels {
     /// `gradWeight[O, C/groups, KH, KW]` (summed over the batch), overwriting `gradWeight`.
     public static func backwardWeight(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>,
                                       input: UnsafePointer<Float>, gradWeight: UnsafeMutablePointer<Float>) {
+        if ConvBackend.backwardWeight(g, gradOutput, input, gradWeight) { return }
         let p = Plan(g)
         if p.direct { return depthwiseBackwardWeight(p, gradOutput, input, gradWeight) }
         let wCount = g.weightCount

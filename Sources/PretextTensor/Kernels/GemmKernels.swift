@@ -1,4 +1,4 @@
-import CBLAS
+import CBLASLoader
 
 /// Row-major single-precision GEMM, `C = alpha·op(A)·op(B) + beta·C`, split across `Parallel.threads`
 /// by blocks of rows of C (or of columns when C is short and wide). OpenBLAS stays single-threaded
@@ -56,7 +56,7 @@ public enum GemmKernels {
             }
             return
         }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        pretext_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
+                      b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
