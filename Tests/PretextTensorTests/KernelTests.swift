@@ -85,11 +85,15 @@ final class KernelTests: XCTestCase {
     /// starts, and the built-in im2col + GEMM), and that oneDNN ran every dense shape itself.
     private func checkConv(_ g: Conv2dGeometry, bias: Bool, seed: UInt64, _ name: String,
                            file: StaticString = #filePath, line: UInt = #line) throws {
-        defer { ConvBackend.forced = nil }
-        for backend in [ConvBackend.onednn, .im2col] where backend == .im2col || ConvBackend.current == .onednn {
+        let winograd = ConvBackend.winograd
+        defer { ConvBackend.forced = nil; ConvBackend.winograd = winograd }
+        let runs: [(ConvBackend, Bool)] = [(.onednn, true), (.onednn, false), (.im2col, false)]
+        for (backend, wino) in runs where backend == .im2col || ConvBackend.current == .onednn {
             ConvBackend.forced = backend
+            ConvBackend.winograd = wino
             let refused = ConvBackend.fallbacks
-            try checkConvOnce(g, bias: bias, seed: seed, "\(name) [\(backend)]", file: file, line: line)
+            try checkConvOnce(g, bias: bias, seed: seed, "\(name) [\(backend)\(wino ? ", winograd" : "")]",
+                              file: file, line: line)
             if backend == .onednn && g.groups == 1 {
                 XCTAssertEqual(ConvBackend.fallbacks, refused, "\(name): oneDNN refused a dense shape", file: file, line: line)
             }
@@ -198,6 +202,33 @@ final class KernelTests: XCTestCase {
                                      kernelW: 1, strideH: 2, strideW: 2), bias: false, seed: 36, "1x1 s2 downsample")
         try checkConv(Conv2dGeometry(batch: 5, inChannels: 3, height: 12, width: 12, outChannels: 32, kernelH: 3,
                                      kernelW: 3, padH: 1, padW: 1), bias: false, seed: 37, "3-channel stem")
+        // Winograd-eligible (3x3, stride 1, >= 32 channels), with sizes that are not multiples of its 4x4 tiles.
+        try checkConv(Conv2dGeometry(batch: 3, inChannels: 32, height: 7, width: 9, outChannels: 48, kernelH: 3,
+                                     kernelW: 3, padH: 1, padW: 1), bias: true, seed: 38, "3x3 s1 32->48 (Winograd tiles)")
+        try checkConv(Conv2dGeometry(batch: 2, inChannels: 64, height: 4, width: 4, outChannels: 64, kernelH: 3,
+                                     kernelW: 3, padH: 1, padW: 1), bias: false, seed: 39, "3x3 s1 64->64 at 4 px")
+    }
+
+    /// Winograd runs where it was chosen (oneDNN 2.6 has it for AVX-512 only), and not where it was not.
+    func testConvWinogradChoice() throws {
+        guard ConvBackend.current == .onednn else { throw XCTSkip("oneDNN not in use (PRETEXT_CONV)") }
+        let winograd = ConvBackend.winograd
+        defer { ConvBackend.winograd = winograd }
+        ConvBackend.winograd = true
+        let eligible = Conv2dGeometry(batch: 4, inChannels: 64, height: 8, width: 8, outChannels: 64, kernelH: 3,
+                                      kernelW: 3, padH: 1, padW: 1)
+        let strided = Conv2dGeometry(batch: 4, inChannels: 64, height: 8, width: 8, outChannels: 64, kernelH: 3,
+                                     kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1)
+        let thin = Conv2dGeometry(batch: 4, inChannels: 16, height: 8, width: 8, outChannels: 16, kernelH: 3,
+                                  kernelW: 3, padH: 1, padW: 1)
+        if CPUFeatures.host.avx512f && CPUFeatures.host.avx512bw && CPUFeatures.host.avx512vl {
+            XCTAssertTrue(ConvBackend.oneDNNKernel(for: eligible).contains("wino"), ConvBackend.oneDNNKernel(for: eligible))
+        }
+        XCTAssertFalse(ConvBackend.oneDNNKernel(for: strided).contains("wino"))
+        XCTAssertFalse(ConvBackend.oneDNNKernel(for: thin).contains("wino"))
+        ConvBackend.winograd = false
+        XCTAssertFalse(ConvBackend.oneDNNKernel(for: eligible).contains("wino"))
+        XCTAssertFalse(ConvBackend.oneDNNKernel(for: eligible).isEmpty)
     }
 
     /// Images whose column matrix exceeds the scratch cap are lowered a block of output rows at a time

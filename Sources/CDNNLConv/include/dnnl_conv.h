@@ -35,6 +35,12 @@ int pretext_dnnl_conv_backward_weights(const pretext_conv_shape *shape, const fl
                                        const float *diff_dst, float *diff_weight, float *diff_bias,
                                        int threads);
 
+/// Whether 3x3 stride-1 convolutions with at least 32 input and output channels use oneDNN's Winograd
+/// kernels (default on; where the CPU has none, the direct kernels run).
+void pretext_dnnl_set_winograd(int enabled);
+/// Whether a shape is one that Winograd is tried for under the current setting.
+int pretext_dnnl_uses_winograd(const pretext_conv_shape *shape);
+
 /// Frees every cached primitive and scratch buffer (tests; memory pressure).
 void pretext_dnnl_clear_cache(void);
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Times one epoch of every shared CPU recipe in Pretext and in Lightly (../shared/peer/lightly_knn.py), side
+# by side in one session, and prints a table (seconds per epoch, ratio Pretext / Lightly). A benchmark,
+# never a test. The slow multi-crop/jigsaw recipes use a class-balanced subset (SUBSET images, default
+# 1280) on both sides; the others the 5,000 shared training images.
+#   PEER=/path/to/venv Tests/Fixtures/bench_recipes.sh [recipe ...]   (default: all six)
+# Needs: Plugins/.build/release/ssl-run (swift build -c release --package-path Plugins) and $PEER with
+# torch torchvision timm lightly==1.6.0. Both sides use 2 threads.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PEER=${PEER:?set PEER to the PyTorch + Lightly virtual environment}
+DATA=${DATA:-../shared/data/cifar10}
+SUBSET=${SUBSET:-1280}
+SSL=${SSL:-Plugins/.build/release/ssl-run}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# A class-balanced subset as a folder of symlinks.
+mkdir -p "$work/subset"
+per=$((SUBSET / $(ls "$DATA/train" | wc -l)))
+for c in "$DATA/train"/*/; do
+    name=$(basename "$c"); mkdir -p "$work/subset/$name"
+    ls "$c" | sort | head -n "$per" | while read -r f; do ln -s "$(realpath "$c$f")" "$work/subset/$name/$f"; done
+done
+
+# recipe file : lightly_knn.py method : data (full|subset)
+all="simclr:simclr:full moco:moco:full rotation:rotation:full mae-vit:mae:full dino-vit:dino-vit:subset jigsaw:jigsaw:subset"
+want=${*:-simclr moco rotation mae-vit dino-vit jigsaw}
+printf '%-10s %-7s %12s %12s %7s\n' recipe images "pretext s" "lightly s" ratio
+for entry in $all; do
+    IFS=: read -r recipe method which <<<"$entry"
+    [[ " $want " == *" $recipe "* ]] || continue
+    train="$DATA/train"; [ "$which" = subset ] && train="$work/subset"
+    images=$(find -L "$train" -type f | wc -l)
+    "$SSL" --config "templates/recipes/$recipe-cifar-small.yaml" --data "$train" --epochs 1 --quiet \
+        --set eval.at_start=false --out "$work/run-$recipe" >/dev/null 2>"$work/err" \
+        || { cat "$work/err"; exit 1; }
+    ours=$(python3 -c "import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if 'epoch_seconds' in l][-1]['epoch_seconds'])" "$work/run-$recipe/metrics.jsonl")
+    "$PEER/bin/python" ../shared/peer/lightly_knn.py --method "$method" --train "$train" --test "$DATA/test" \
+        --epochs 1 --width 0.25 --json "$work/lightly-$recipe.json" >/dev/null 2>&1
+    theirs=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['epoch_seconds'][0])" "$work/lightly-$recipe.json")
+    python3 -c "import sys; o,t=float(sys.argv[3]),float(sys.argv[4]); print(f'{sys.argv[1]:<10} {sys.argv[2]:<7} {o:12.1f} {t:12.1f} {o/t:6.2f}x')" \
+        "$recipe" "$images" "$ours" "$theirs"
+done
