@@ -21,7 +21,9 @@ let package = Package(
         // Convolutions on oneDNN (Debian libdnnl-dev), chosen per call by ConvBackend.
         .target(name: "CDNNLConv", path: "Sources/CDNNLConv",
                 linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
-        .target(name: "PretextTensor", dependencies: ["CBLASLoader", "CDNNLConv"]),
+        // Elementwise kernels compiled per x86-64 level and picked by CPU features at load time.
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "PretextTensor", dependencies: ["CBLASLoader", "CDNNLConv", "CKernels"]),
         .target(name: "PretextNN", dependencies: ["PretextTensor"]),
         .target(name: "PretextData", dependencies: ["PretextTensor", "CImageCodec"]),
         .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData", .product(name: "Yams", package: "Yams")]),
@@ -30,7 +32,7 @@ let package = Package(
         .target(name: "Pretext", dependencies: ["PretextTensor", "PretextNN", "PretextData",
                                                 "PretextCore", "PretextKit", "PretextRunner"]),
         .executableTarget(name: "PretextBench", dependencies: ["CBLASLoader", "PretextTensor", "PretextNN", "PretextData", "PretextKit"]),
-        .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor"]),
+        .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor", "CKernels"]),
         .testTarget(name: "PretextDataTests", dependencies: ["PretextData"]),
         .testTarget(name: "PretextNNTests", dependencies: ["PretextNN"]),
         .testTarget(name: "PretextKitTests", dependencies: ["PretextKit"]),

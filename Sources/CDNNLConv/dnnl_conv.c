@@ -39,7 +39,6 @@ static entry *cache;
 static int cache_count;
 static void *slots[SLOTS];
 static size_t slot_sizes[SLOTS];
-static int team = -1;
 static int winograd_enabled = 1;
 
 void pretext_dnnl_set_winograd(int enabled) {
@@ -235,7 +234,7 @@ static entry *lookup(const pretext_conv_shape *s, int kind) {
 
 /// Runs `e` on the user buffers `ptrs` (in binding order).
 static int run(entry *e, void *const *ptrs, int threads) {
-    if (threads != team) { omp_set_num_threads(threads); team = threads; }
+    omp_set_num_threads(threads);
     dnnl_exec_arg_t conv_args[MAX_ARGS];
     for (int i = 0; i < e->nargs; i++) {
         binding *b = &e->args[i];
@@ -313,3 +312,4 @@ int pretext_dnnl_conv_backward_weights(const pretext_conv_shape *s, const float 
     void *p[3] = {(void *)src, (void *)diff_dst, diff_weight};
     return call(s, KIND_BACKWARD_WEIGHTS, p, threads);
 }
+

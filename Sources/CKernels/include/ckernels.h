@@ -1,0 +1,22 @@
+// Elementwise kernels compiled once per x86-64 level (AVX-512, AVX2+FMA, baseline) and chosen at load
+// time from the CPU's features (clang `target_clones`, resolved by the dynamic loader's ifunc), since
+// Swift compiles for baseline x86-64 (SSE2) only. Floating-point contraction is off, so every version
+// computes bit-identical results: the CPU changes the speed, never the numbers.
+#ifndef PRETEXT_CKERNELS_H
+#define PRETEXT_CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// y[i] = GELU(x[i]) = x·Φ(x), exact (erf) form; see GELUKernels.swift for the approximation.
+void pretext_gelu_forward(const float *x, float *y, long n);
+/// gx[i] = g[i]·GELU'(x[i]) = g[i]·(Φ(x) + x·φ(x)).
+void pretext_gelu_backward(const float *x, const float *g, float *gx, long n);
+/// Which version the loader picks on this CPU: "x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2, FMA)", or baseline.
+const char *pretext_ckernels_level(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
