@@ -2,12 +2,16 @@ import PretextTensor
 import Foundation
 
 /// Appends one JSON object per line to `metrics.jsonl` (step, epoch, loss, lr, images/s, method
-/// metrics, evaluation results), flushed per line so a crash loses nothing already logged.
+/// metrics, evaluation results), flushed per line so a crash loses nothing already logged. Every
+/// numeric value also goes to a TensorBoard event file in the same folder (`train/KEY` for step
+/// records, `epoch/KEY` for the records that close an epoch), so `tensorboard --logdir runs` shows it.
 public final class MetricsLog {
     public let url: URL
     private let handle: FileHandle
+    /// The run folder's TensorBoard event file (nil when created with `tensorBoard: false`).
+    public let tensorBoard: TensorBoardWriter?
 
-    public init(url: URL) throws {
+    public init(url: URL, tensorBoard: Bool = true) throws {
         self.url = url
         if !FileManager.default.fileExists(atPath: url.path) {
             guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
@@ -16,6 +20,7 @@ public final class MetricsLog {
         }
         handle = try FileHandle(forWritingTo: url)
         handle.seekToEndOfFile()
+        self.tensorBoard = tensorBoard ? try TensorBoardWriter(directory: url.deletingLastPathComponent()) : nil
     }
 
     deinit { try? handle.close() }
@@ -27,6 +32,22 @@ public final class MetricsLog {
         } catch {
             throw RunError.io(path: url.path, detail: error.localizedDescription)
         }
+        // TensorBoard's x axis: the global step, or the epoch for logs without steps (fine-tuning history).
+        if let tb = tensorBoard, let step = (record["step"] as? Int) ?? (record["epoch"] as? Int) {
+            let prefix = record["epoch_loss"] != nil || record["epoch_seconds"] != nil ? "epoch" : "train"
+            for (key, value) in record.sorted(by: { $0.key < $1.key }) where key != "step" {
+                guard let x = MetricsLog.number(value) else { continue }
+                try tb.scalar("\(prefix)/\(key)", x, step: step)
+            }
+        }
+    }
+
+    /// A record's value as a number for TensorBoard (nil for strings, lists and other non-scalars).
+    static func number(_ v: Any) -> Double? {
+        if let d = v as? Double { return d }
+        if let f = v as? Float { return Double(f) }
+        if let i = v as? Int { return Double(i) }
+        return nil
     }
 
     /// JSON has no NaN/Inf: write them as strings.

@@ -200,6 +200,7 @@ public final class Trainer {
             try? fm.removeItem(at: metricsURL)
         }
         let log = try MetricsLog(url: metricsURL)
+        try log.tensorBoard?.logConfiguration(of: outDir, step: step)
         let totalSteps = stepsPerEpoch * s.epochs
         let loader = try DataLoader(dataset: dataset, transform: method.views, batchSize: s.batchSize, shuffle: true,
                                     dropLast: s.dropLast, seed: s.seed, workers: s.workers, prefetch: s.prefetch,
@@ -308,6 +309,7 @@ public final class Trainer {
             if let afterEpochHook {
                 do { try afterEpochHook(outDir, epoch) } catch { reporter.message("warning: after epoch \(epoch + 1): \(error)") }
             }
+            try log.tensorBoard?.logEpochImages(in: outDir, epoch: epoch + 1, step: step)
             if monitor == "loss" { schedule.observe(metric: meanLoss, at: step) } else if let v = epochRecord[monitor] as? Double {
                 schedule.observe(metric: v, at: step)
             }

@@ -20,7 +20,8 @@ mkdir -p "$work/subset"
 per=$((SUBSET / $(ls "$DATA/train" | wc -l)))
 for c in "$DATA/train"/*/; do
     name=$(basename "$c"); mkdir -p "$work/subset/$name"
-    ls "$c" | sort | head -n "$per" | while read -r f; do ln -s "$(realpath "$c$f")" "$work/subset/$name/$f"; done
+    files=("$c"*)   # sorted by the glob; no pipe, so no SIGPIPE under pipefail
+    for f in "${files[@]:0:$per}"; do ln -s "$(realpath "$f")" "$work/subset/$name/$(basename "$f")"; done
 done
 
 # recipe file : lightly_knn.py method : data (full|subset)

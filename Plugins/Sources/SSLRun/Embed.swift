@@ -12,6 +12,8 @@ struct Embed: ParsableCommand {
         NAME-pca.png and NAME-tsne.png (scatter plots, one colour and marker per class, with a legend) and NAME-map.csv
         (the 2-D coordinates). Both maps use the L2-normalised features (cosine geometry, as kNN). t-SNE is Barnes-Hut
         (theta 0.5, perplexity 30, 1000 iterations, PCA initialisation): about a minute for 5,000 images on 2 cores.
+        On small sets the perplexity is lowered to (N - 1) / 3 with a note (down to 3 images; below that no map is drawn).
+        The maps are also added to the run folder's TensorBoard event files.
         --max-points draws the maps from a seeded, class-balanced subset (the CSV always has every image).
         Example:
           ssl-run embed runs/simclr --data ../shared/data/cifar10/test --out runs/simclr/embeddings.csv
@@ -70,6 +72,10 @@ struct Embed: ParsableCommand {
         }
         print(String(format: "wrote %d × %d features to %@ (%.1f s)", n, d, outURL.path, Date().timeIntervalSince(start)))
         guard map != "none" else { return }
+        guard n >= 3 else {
+            print("note: no 2-D map for \(n) image(s): PCA and t-SNE need at least 3 (the CSV has every feature)")
+            return
+        }
 
         // The subset drawn: class-balanced when there are more than --max-points images.
         var chosen = Array(0..<n)
@@ -95,8 +101,10 @@ struct Embed: ParsableCommand {
             print("wrote \(stem)-pca.png")
         }
         if map == "tsne" || map == "both" {
-            guard Double(chosen.count - 1) > perplexity else {
-                throw CommandFailure(message: "t-SNE needs more points than --perplexity (\(chosen.count) images, perplexity \(perplexity)): lower --perplexity")
+            let perplexity = Embed.perplexity(perplexity, points: chosen.count)
+            if perplexity < self.perplexity {
+                print(String(format: "note: t-SNE perplexity lowered from %g to %.3g for %d points (it must stay below (N - 1) / 3)",
+                             self.perplexity, perplexity, chosen.count))
             }
             let t0 = Date()
             let tsne = TSNE(perplexity: perplexity, iterations: iterations, theta: theta, seed: UInt64(seed))
@@ -122,6 +130,20 @@ struct Embed: ParsableCommand {
             mapCSV += "\n"
         }
         try? mapCSV.write(toFile: stem + "-map.csv", atomically: true, encoding: .utf8)
+        // The maps as image summaries in the run's TensorBoard files (a new events file beside the training's).
+        if let tb = try? TensorBoardWriter(directory: URL(fileURLWithPath: runDir)) {
+            for key in ["pca", "tsne"] where coords[key] != nil {
+                if let png = FileManager.default.contents(atPath: stem + "-\(key).png") {
+                    try? tb.image("embeddings/\(key)", png: png, step: 0)
+                }
+            }
+        }
+    }
+
+    /// The perplexity t-SNE can use for `points` points: the requested one, lowered to (N − 1) / 3 (its
+    /// 3·perplexity nearest neighbours must exist) but not below 1, which 3 points still allow.
+    static func perplexity(_ requested: Double, points: Int) -> Double {
+        min(requested, max(1, Double(points - 1) / 3))
     }
 
     /// A scatter plot with one series (colour + marker) per class and the legend to the right.

@@ -13,7 +13,9 @@ struct List: ParsableCommand {
         let host = try pluginOptions.boot()
         var filter: ComponentKind?
         if let kind {
-            let k = kind.hasSuffix("s") ? String(kind.dropLast()) : kind
+            // The kind as given, or its singular ("losses", "methods"); "loss" itself ends in "s".
+            let k = [kind, String(kind.dropLast()), String(kind.dropLast(2))]
+                .first { ComponentKind(rawValue: $0) != nil } ?? kind
             guard let parsed = ComponentKind(rawValue: k) else {
                 let valid = ComponentKind.allCases.map(\.rawValue)
                 throw CommandFailure(message: "unknown kind '\(kind)'" + (Suggest.closest(to: k, in: valid).map { " — did you mean '\($0)'?" } ?? "") + "; kinds: " + valid.joined(separator: ", "))

@@ -56,6 +56,15 @@ final class CommandLineTests: XCTestCase {
         let backbones = try SSLRun.run(["list", "backbone"])
         XCTAssertTrue(backbones.stdout.contains("vit-s"))
         XCTAssertFalse(backbones.stdout.contains("simclr"))
+        // Kinds by name or plural, "loss" (which ends in s) included.
+        for kind in ["loss", "losses", "methods", "schedules"] {
+            let r = try SSLRun.run(["list", kind])
+            XCTAssertEqual(r.status, 0, "list \(kind): \(r.all)")
+        }
+        let losses = try SSLRun.run(["list", "loss"])
+        XCTAssertTrue(losses.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("loss") || $0.hasPrefix(" ") },
+                      losses.stdout)
+        XCTAssertTrue(losses.stdout.contains("ntxent"), losses.stdout)
         let bad = try SSLRun.run(["list", "metod"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("did you mean 'method'"), bad.all)

@@ -100,5 +100,26 @@ final class EvalCommandTests: XCTestCase {
         }
         let coords = try String(contentsOf: out.deletingLastPathComponent().appendingPathComponent("embeddings-map.csv"), encoding: .utf8)
         XCTAssertTrue(coords.hasPrefix("filename,label,pca1,pca2,tsne1,tsne2"))
+
+        // Small sets: the default perplexity (30) is lowered for 24 images; 2 images get the CSV and a note.
+        let small = try SSLRun.run(["embed", f.run.path, "--data", f.test.path, "--out", f.root.appendingPathComponent("emb24/e.csv").path,
+                                    "--quiet"])
+        XCTAssertEqual(small.status, 0, small.all)
+        XCTAssertTrue(small.stdout.contains("perplexity lowered from 30 to 7.67 for 24 points"), small.stdout)
+        try EvalFixtures.assertPNG(f.root.appendingPathComponent("emb24/e-tsne.png"), width: 960, height: 700)
+        let two = f.root.appendingPathComponent("two/blue")
+        try FileManager.default.createDirectory(at: two, withIntermediateDirectories: true)
+        for name in ["000.png", "001.png"] {
+            try FileManager.default.copyItem(at: f.test.appendingPathComponent("blue/\(name)"), to: two.appendingPathComponent(name))
+        }
+        let tiny = try SSLRun.run(["embed", f.run.path, "--data", two.deletingLastPathComponent().path,
+                                   "--out", f.root.appendingPathComponent("emb2/e.csv").path, "--quiet"])
+        XCTAssertEqual(tiny.status, 0, tiny.all)
+        XCTAssertTrue(tiny.stdout.contains("no 2-D map for 2 image(s)"), tiny.stdout)
+        XCTAssertEqual(try String(contentsOf: f.root.appendingPathComponent("emb2/e.csv"), encoding: .utf8)
+            .split(separator: "\n").count, 3)
+        // Training and embed both left TensorBoard event files in the run folder.
+        let events = try FileManager.default.contentsOfDirectory(atPath: f.run.path).filter { $0.contains("tfevents") }
+        XCTAssertGreaterThanOrEqual(events.count, 2, "\(events)")
     }
 }
