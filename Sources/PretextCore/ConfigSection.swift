@@ -40,10 +40,25 @@ public final class ConfigSection {
         switch values[key] {
         case nil, .null?: v = fallback
         case let .int(i)?: v = i
-        case let .double(d)? where d == d.rounded(): v = Int(d)
+        case let .double(d)? where d == d.rounded():
+            // Doubles beyond ±2^53 (e.g. 1e20, or an integer literal too long for Int) are not integers we can use.
+            guard abs(d) <= 9_007_199_254_740_992 else {
+                throw ConfigError.invalidValue(path: full(key), detail: "\(d) is too large for an integer setting")
+            }
+            v = Int(d)
         case let other?: throw ConfigError.wrongType(path: full(key), expected: "an integer", found: "\(other.typeName) '\(other)'")
         }
         note(key, .int(v), doc)
+        return v
+    }
+
+    /// An integer that must lie in `range` (the error names the key, the value and the range).
+    public func int(_ key: String, _ fallback: Int, _ doc: String = "", range: ClosedRange<Int>) throws -> Int {
+        let v = try int(key, fallback, doc)
+        guard range.contains(v) else {
+            let bound = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
+            throw ConfigError.invalidValue(path: full(key), detail: "is \(v); it must be \(bound)")
+        }
         return v
     }
 

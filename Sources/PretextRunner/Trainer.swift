@@ -42,20 +42,20 @@ public final class Trainer {
     func readSettings(_ train: ConfigSection, _ data: ConfigSection) throws -> Settings {
         var s = Settings()
         s.epochs = try train.int("epochs", 10, "passes over the data")
-        s.seed = UInt64(try train.int("seed", 0, "seed for weights, augmentations and shuffling"))
+        s.seed = UInt64(try train.int("seed", 0, "seed for weights, augmentations and shuffling", range: 0...Int.max))
         s.accumulate = try train.int("accumulate", 1, "batches per optimizer step (gradient accumulation)")
-        s.logEvery = try train.int("log_every", 10, "steps between metrics.jsonl records")
-        s.stopAfter = try train.int("stop_after", 0, "stop (with a checkpoint) after this many epochs, keeping the full schedule; resume later (0 = run all)")
+        s.logEvery = try train.int("log_every", 10, "steps between metrics.jsonl records", range: 1...Int.max)
+        s.stopAfter = try train.int("stop_after", 0, "stop (with a checkpoint) after this many epochs, keeping the full schedule; resume later (0 = run all)", range: 0...Int.max)
         s.clipGrad = try train.float("clip_grad", 0, "clip the global gradient norm to this (0 = off)")
         s.keepEpochCheckpoints = try train.bool("keep_epoch_checkpoints", true, "also keep weights of every epoch")
         s.dataPath = try data.optionalString("path", "image folder (class sub-folders or flat); none = built-in synthetic shapes")
         s.batchSize = try data.int("batch_size", 128, "images per batch")
-        s.workers = try data.int("workers", 2, "loader threads")
-        s.prefetch = try data.int("prefetch", 4, "batches prepared ahead")
+        s.workers = try data.int("workers", 2, "loader threads", range: 0...1024)
+        s.prefetch = try data.int("prefetch", 4, "batches prepared ahead", range: 1...1024)
         s.dropLast = try data.bool("drop_last", true, "drop the last incomplete batch")
         s.skipBad = try data.bool("skip_bad_images", false, "skip unreadable images instead of stopping")
-        s.syntheticCount = try data.int("synthetic_count", 2000, "images of the built-in synthetic dataset")
-        s.syntheticSize = try data.int("synthetic_size", 32, "side of the synthetic images")
+        s.syntheticCount = try data.int("synthetic_count", 2000, "images of the built-in synthetic dataset", range: 2...10_000_000)
+        s.syntheticSize = try data.int("synthetic_size", 32, "side of the synthetic images", range: 8...4096)
         guard s.epochs >= 1 else { throw ConfigError.invalidValue(path: "train.epochs", detail: "must be at least 1") }
         guard s.batchSize >= 2 else { throw ConfigError.invalidValue(path: "data.batch_size", detail: "must be at least 2 (batch statistics and contrastive losses need pairs)") }
         guard s.accumulate >= 1 else { throw ConfigError.invalidValue(path: "train.accumulate", detail: "must be at least 1") }
@@ -117,7 +117,7 @@ public final class Trainer {
         let methodCfg = spec.section("method"), backboneCfg = spec.section("backbone"), viewsCfg = spec.section("views")
         let train = spec.section("train")
         let name = try methodCfg.string("name", "simclr")
-        let context = BuildContext(registry: registry, seed: UInt64(try train.int("seed", 0)))
+        let context = BuildContext(registry: registry, seed: UInt64(try train.int("seed", 0, range: 0...Int.max)))
         context.epochs = try train.int("epochs", 10)
         let builder = MethodBuilder(config: methodCfg, backboneConfig: backboneCfg, viewsConfig: viewsCfg,
                                     backboneName: try backboneCfg.string("name", "resnet18"), epochs: context.epochs, context: context)

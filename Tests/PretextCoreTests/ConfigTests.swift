@@ -40,6 +40,27 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// Integers out of range or beyond Int (1e20, or a 20-digit literal the parser reads as a double) are
+    /// errors naming the key, never a trap converting to Int (reliability issue, crash classes 1-3).
+    func testIntegerRangesAndHugeValuesAreErrorsNotTraps() throws {
+        XCTAssertEqual(ConfigValue.parseScalar("99999999999999999999"), .double(1e20))
+        let s = ConfigSection(path: "train", values: ["epochs": .double(1e20), "seed": .int(-1), "log_every": .int(0),
+                                                     "workers": .double(4), "big": .double(-9.1e15)])
+        XCTAssertThrowsError(try s.int("epochs", 10)) { error in
+            XCTAssertTrue("\(error)".contains("train.epochs") && "\(error)".contains("too large"), "\(error)")
+        }
+        XCTAssertThrowsError(try s.int("big", 0))
+        XCTAssertThrowsError(try s.int("seed", 0, range: 0...Int.max)) { error in
+            XCTAssertTrue("\(error)".contains("train.seed") && "\(error)".contains("is -1; it must be at least 0"), "\(error)")
+        }
+        XCTAssertThrowsError(try s.int("log_every", 10, range: 1...Int.max)) { error in
+            XCTAssertTrue("\(error)".contains("train.log_every") && "\(error)".contains("at least 1"), "\(error)")
+        }
+        XCTAssertEqual(try s.int("workers", 2, range: 0...1024), 4)
+        XCTAssertThrowsError(try s.int("workers", 2, range: 5...8)) { XCTAssertTrue("\($0)".contains("between 5 and 8"), "\($0)") }
+        XCTAssertEqual(try s.int("missing", 3, range: 1...5), 3)
+    }
+
     func testSuggestions() {
         XCTAssertEqual(Suggest.closest(to: "simclrr", in: ["simclr", "moco", "dino"]), "simclr")
         XCTAssertEqual(Suggest.closest(to: "vit", in: ["vit-s", "resnet18"]), "vit-s")

@@ -82,6 +82,14 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(k.stderr.contains("unknown config key 'method.temperatur'") && k.stderr.contains("method.temperature"), k.all)
         let s = try SSLRun.run(["--method", "simclr", "--set", "sgd.lr=0.1"])
         XCTAssertTrue(s.stderr.contains("unknown config key 'sgd'"), s.all)
+        // Values that used to trap (division by zero, negative seed, Double -> Int overflow): exit 1, key named.
+        for (set, key) in [("train.log_every=0", "train.log_every"), ("train.seed=-1", "train.seed"),
+                           ("train.epochs=99999999999999999999", "train.epochs")] {
+            let r = try SSLRun.run(["--method", "simclr", "--epochs", "1", "--set", set, "--out",
+                                    try SSLRun.temporaryDirectory("range").appendingPathComponent("run").path])
+            XCTAssertEqual(r.status, 1, "\(set): \(r.all)")
+            XCTAssertTrue(r.stderr.contains(key) && !r.stderr.contains("Fatal error"), "\(set): \(r.all)")
+        }
     }
 
     func testConfigFileErrors() throws {
