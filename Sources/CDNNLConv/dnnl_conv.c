@@ -8,8 +8,8 @@
 
 void omp_set_num_threads(int);
 
-enum { KIND_FORWARD = 0, KIND_FORWARD_BIAS = 1, KIND_BACKWARD_DATA = 2, KIND_BACKWARD_WEIGHTS = 3,
-       KIND_BACKWARD_WEIGHTS_BIAS = 4 };
+// (The bias gradient is a plain sum over gradOutput, computed by ConvKernels.backwardBias.)
+enum { KIND_FORWARD = 0, KIND_FORWARD_BIAS = 1, KIND_BACKWARD_DATA = 2, KIND_BACKWARD_WEIGHTS = 3 };
 enum { MAX_ARGS = 4, SLOTS = 4, MAX_ENTRIES = 96 };
 
 /// One argument of a convolution: the user's plain buffer and, when oneDNN wants another layout, an
@@ -170,7 +170,7 @@ static entry *create_with(const pretext_conv_shape *s, int kind, dnnl_alg_kind_t
     // (PyTorch floors the output size, so the right padding actually used can be smaller than the left.)
     dnnl_dims_t pad_r = {(s->oh - 1) * s->stride_h + (s->kh - 1) * s->dilation_h + 1 - s->h - s->pad_h,
                          (s->ow - 1) * s->stride_w + (s->kw - 1) * s->dilation_w + 1 - s->w - s->pad_w};
-    int with_bias = kind == KIND_FORWARD_BIAS || kind == KIND_BACKWARD_WEIGHTS_BIAS;
+    int with_bias = kind == KIND_FORWARD_BIAS;
 
     dnnl_convolution_desc_t fwd_d;
     if (dnnl_dilated_convolution_forward_desc_init(&fwd_d, dnnl_forward_training, alg,
@@ -200,13 +200,12 @@ static entry *create_with(const pretext_conv_shape *s, int kind, dnnl_alg_kind_t
     } else {
         dnnl_convolution_desc_t d;
         ok = dnnl_dilated_convolution_backward_weights_desc_init(&d, alg, &src_any, &wei_any,
-                                                                 with_bias ? &bia_any : NULL, &dst_any, strides,
+                                                                 NULL, &dst_any, strides,
                                                                  dil, pad_l, pad_r) == dnnl_success
             && dnnl_primitive_desc_create(&pd, &d, NULL, engine, fwd_pd) == dnnl_success;
         ok = ok && bind(e, pd, dnnl_query_src_md, 0, DNNL_ARG_SRC, 0, &src) == 0
             && bind(e, pd, dnnl_query_diff_dst_md, 0, DNNL_ARG_DIFF_DST, 0, &dst) == 0
-            && bind(e, pd, dnnl_query_diff_weights_md, 0, DNNL_ARG_DIFF_WEIGHTS, 1, &wei) == 0
-            && (!with_bias || bind(e, pd, dnnl_query_diff_weights_md, 1, DNNL_ARG_DIFF_BIAS, 1, &bia) == 0);
+            && bind(e, pd, dnnl_query_diff_weights_md, 0, DNNL_ARG_DIFF_WEIGHTS, 1, &wei) == 0;
     }
     if (ok) {
         const char *impl = NULL;
@@ -304,11 +303,7 @@ int pretext_dnnl_conv_backward_data(const pretext_conv_shape *s, const float *di
 }
 
 int pretext_dnnl_conv_backward_weights(const pretext_conv_shape *s, const float *src, const float *diff_dst,
-                                       float *diff_weight, float *diff_bias, int threads) {
-    if (diff_bias) {
-        void *p[4] = {(void *)src, (void *)diff_dst, diff_weight, diff_bias};
-        return call(s, KIND_BACKWARD_WEIGHTS_BIAS, p, threads);
-    }
+                                       float *diff_weight, int threads) {
     void *p[3] = {(void *)src, (void *)diff_dst, diff_weight};
     return call(s, KIND_BACKWARD_WEIGHTS, p, threads);
 }

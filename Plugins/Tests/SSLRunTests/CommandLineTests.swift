@@ -70,6 +70,22 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("did you mean 'method'"), bad.all)
     }
 
+    /// `--version` names the CPU, the GEMM kernel with its reason, the conv backend; an unknown
+    /// PRETEXT_CONV is a warning naming the variable and the valid values, not a silent default.
+    func testVersionReportsKernelsAndBadBackendNameWarns() throws {
+        let r = try SSLRun.run(["--version"])
+        XCTAssertEqual(r.status, 0, r.all)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("CPU: ") && $0.contains("family") }, r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("GEMM: OpenBLAS") && $0.contains("kernel ") && $0.contains("(") }, r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("conv: oneDNN") }, r.stdout)
+        let im2col = try SSLRun.run(["--version"], env: ["PRETEXT_CONV": "im2col"])
+        XCTAssertTrue(im2col.stdout.contains("conv: im2col + GEMM"), im2col.all)
+        let bad = try SSLRun.run(["--version"], env: ["PRETEXT_CONV": "cudnn"])
+        XCTAssertEqual(bad.status, 0, bad.all)
+        XCTAssertTrue(bad.stderr.contains("PRETEXT_CONV=cudnn") && bad.stderr.contains("onednn, im2col"), bad.all)
+    }
+
     func testUnknownMethodBackboneAndKeyAreClearErrors() throws {
         let m = try SSLRun.run(["--method", "simclrr", "--epochs", "1"])
         XCTAssertEqual(m.status, 1)

@@ -30,10 +30,8 @@ int pretext_dnnl_conv_forward(const pretext_conv_shape *shape, const float *src,
                               const float *bias, float *dst, int threads);
 int pretext_dnnl_conv_backward_data(const pretext_conv_shape *shape, const float *diff_dst,
                                     const float *weight, float *diff_src, int threads);
-/// `diff_bias` may be NULL.
 int pretext_dnnl_conv_backward_weights(const pretext_conv_shape *shape, const float *src,
-                                       const float *diff_dst, float *diff_weight, float *diff_bias,
-                                       int threads);
+                                       const float *diff_dst, float *diff_weight, int threads);
 
 /// Whether 3x3 stride-1 convolutions with at least 32 input and output channels use oneDNN's Winograd
 /// kernels (default on; where the CPU has none, the direct kernels run).

@@ -14,10 +14,20 @@ public enum ConvBackend: String, Sendable {
 
     /// The backend in use for this process: `PRETEXT_CONV` if set to a known name, else oneDNN when available.
     public static let current: ConvBackend = {
-        if let v = getenv("PRETEXT_CONV").map({ String(cString: $0).lowercased() }), let b = ConvBackend(rawValue: v) {
-            return b == .onednn && pretext_dnnl_available() == 0 ? .im2col : b
+        let available = pretext_dnnl_available() != 0
+        guard let v = getenv("PRETEXT_CONV").map({ String(cString: $0) }), !v.isEmpty else {
+            return available ? .onednn : .im2col
         }
-        return pretext_dnnl_available() != 0 ? .onednn : .im2col
+        guard let b = ConvBackend(rawValue: v.lowercased()) else {
+            fputs("warning: PRETEXT_CONV=\(v) is not a convolution backend (onednn, im2col); using "
+                  + "\(available ? "onednn" : "im2col")\n", stderr)
+            return available ? .onednn : .im2col
+        }
+        if b == .onednn && !available {
+            fputs("warning: PRETEXT_CONV=onednn but oneDNN's CPU engine did not start; using im2col\n", stderr)
+            return .im2col
+        }
+        return b
     }()
 
     /// Whether 3×3 stride-1 convolutions with ≥ 32 input and output channels use oneDNN's Winograd
@@ -90,6 +100,6 @@ public enum ConvBackend: String, Sendable {
     static func backwardWeight(_ g: Conv2dGeometry, _ gy: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                                _ gw: UnsafeMutablePointer<Float>) -> Bool {
         guard var s = shape(g) else { return false }
-        return succeeded(pretext_dnnl_conv_backward_weights(&s, x, gy, gw, nil, Int32(Parallel.threads)) == 0)
+        return succeeded(pretext_dnnl_conv_backward_weights(&s, x, gy, gw, Int32(Parallel.threads)) == 0)
     }
 }
