@@ -53,6 +53,7 @@ enum TrainingSteps {
             opt.zeroGrad()
             try l.backward()
             try opt.step(learningRate: 0.06)
+            try loss.memoryBank!.enqueue(k)     // the method's afterStep
         }
     }
 

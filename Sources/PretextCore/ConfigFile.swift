@@ -58,7 +58,7 @@ public enum ConfigFile {
         return out
     }
 
-    static func scalarText(_ v: ConfigValue) -> String {
+    public static func scalarText(_ v: ConfigValue) -> String {
         switch v {
         case let .string(s):
             let plain = ConfigValue.parseScalar(s) == .string(s) && !s.contains(":") && !s.contains("#") && !s.isEmpty

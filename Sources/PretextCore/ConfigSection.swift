@@ -11,6 +11,8 @@ public final class ConfigSection {
     /// Every key read, with the value in effect and its doc, in reading order.
     public private(set) var resolved: [(key: String, value: ConfigValue, doc: String)] = []
     private var known: Set<String> = []
+    /// Nested sections handed out by `section(_:)`, so their reads appear in `resolvedValue`.
+    private var children: [(key: String, section: ConfigSection)] = []
 
     public init(path: String, values: [String: ConfigValue] = [:]) {
         self.path = path
@@ -25,9 +27,18 @@ public final class ConfigSection {
 
     private func note(_ key: String, _ value: ConfigValue, _ doc: String) {
         known.insert(key)
-        if let i = resolved.firstIndex(where: { $0.key == key }) { resolved[i] = (key, value, doc) } else {
+        if let i = resolved.firstIndex(where: { $0.key == key }) {
+            resolved[i] = (key, value, doc.isEmpty ? resolved[i].doc : doc)
+        } else {
             resolved.append((key, value, doc))
         }
+    }
+
+    /// Records a key a factory reads as a whole (a view preset's knob handed to its own parser): the
+    /// value as given, with its doc, so `resolved` and `ssl-run defaults` show it.
+    public func passThrough(_ key: String, doc: String) {
+        guard let v = values[key] else { return }
+        note(key, v, doc)
     }
 
     /// Marks keys as understood without reading them (e.g. `name`, read by whoever picked the factory).
@@ -75,7 +86,8 @@ public final class ConfigSection {
     }
 
     public func float(_ key: String, _ fallback: Float, _ doc: String = "") throws -> Float {
-        Float(try double(key, Double(fallback), doc))
+        // The fallback through its shortest decimal text, so 0.1 is recorded (and shown) as 0.1.
+        Float(try double(key, Double("\(fallback)") ?? Double(fallback), doc))
     }
 
     public func bool(_ key: String, _ fallback: Bool, _ doc: String = "") throws -> Bool {
@@ -108,7 +120,7 @@ public final class ConfigSection {
 
     /// An optional string (nil when absent).
     public func optionalString(_ key: String, _ doc: String = "") throws -> String? {
-        guard has(key) else { known.insert(key); return nil }
+        guard has(key) else { note(key, .null, doc); return nil }
         return try string(key, "", doc)
     }
 
@@ -132,6 +144,16 @@ public final class ConfigSection {
         return v
     }
 
+    /// A list of whole numbers (a single number is a list of one).
+    public func ints(_ key: String, _ fallback: [Int], _ doc: String = "") throws -> [Int] {
+        let v = try doubles(key, fallback.map(Double.init), doc)
+        guard v.allSatisfy({ $0 == $0.rounded() && abs($0) <= 9_007_199_254_740_992 }) else {
+            throw ConfigError.wrongType(path: full(key), expected: "a list of whole numbers", found: "\(v)")
+        }
+        note(key, .list(v.map { .int(Int($0)) }), doc)
+        return v.map { Int($0) }
+    }
+
     public func floats(_ key: String, _ fallback: [Float], _ doc: String = "") throws -> [Float] {
         try doubles(key, fallback.map(Double.init), doc).map(Float.init)
     }
@@ -139,7 +161,10 @@ public final class ConfigSection {
     /// A nested section (`views` inside `method`, say).
     public func section(_ key: String) -> ConfigSection {
         known.insert(key)
-        return ConfigSection(path: full(key), value: values[key])
+        let child = ConfigSection(path: full(key), value: values[key])
+        children.removeAll { $0.key == key }
+        children.append((key, child))
+        return child
     }
 
     /// Throws for the first key that was given but never read.
@@ -154,6 +179,21 @@ public final class ConfigSection {
     public var resolvedValue: ConfigValue {
         var m: [String: ConfigValue] = [:]
         for (k, v, _) in resolved { m[k] = v }
+        for (k, child) in children { m[k] = child.resolvedValue }
         return .map(m)
+    }
+
+    /// The values in effect as YAML in reading order, each with its doc as a comment (`ssl-run defaults`).
+    public func commentedYAML(indent: Int = 0) -> String {
+        let pad = String(repeating: "  ", count: indent)
+        var out = ""
+        for (k, v, doc) in resolved {
+            let line = "\(pad)\(k): \(ConfigFile.scalarText(v))"
+            out += doc.isEmpty ? line + "\n" : line.padding(toLength: Swift.max(line.count + 2, 34), withPad: " ", startingAt: 0) + "# \(doc)\n"
+        }
+        for (k, child) in children {
+            out += "\(pad)\(k):\n" + child.commentedYAML(indent: indent + 1)
+        }
+        return out
     }
 }

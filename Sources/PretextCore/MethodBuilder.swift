@@ -45,7 +45,7 @@ public final class MethodBuilder {
 
     /// The view transform `preset` (a registered transform), with the user's `views` overrides applied.
     public func makeViews(_ preset: String) throws -> any Transform {
-        try registry.makeTransform(viewsConfig.has("preset") ? try viewsConfig.string("preset", preset) : preset,
+        try registry.makeTransform(try viewsConfig.string("preset", preset, "view preset (ssl-run list transform); switching it drops the previous one's options"),
                                    viewsConfig, context)
     }
 }

@@ -1,29 +1,52 @@
+import Foundation
 import PretextTensor
 import PretextNN
 
-/// A momentum (EMA) copy that the runner updates after each optimizer step:
-/// target ← m·target + (1 − m)·online for every parameter, with m going from `start` to `end`
-/// along a cosine over training when `cosine` is set (BYOL/DINO), constant `start` otherwise (MoCo).
+/// A momentum (EMA) copy the runner updates once per optimizer step, at its start, before the forward
+/// pass (as Lightly's examples call `update_momentum` first thing in each training step; the first
+/// update, on an exact copy, changes nothing but rounding, and each later one follows the previous
+/// optimizer step): target ← m·target + (1 − m)·online for every parameter. The momentum m is a
+/// `Schedule` of the step: by default a cosine from `start` to `end` over training when `cosine` is set
+/// (BYOL/DINO), constant `start` otherwise (MoCo).
 public struct MomentumTarget {
     public let online: Module
     public let target: Module
-    public let start: Float
-    public let end: Float
-    public let cosine: Bool
+    /// m as a function of (step, total steps).
+    public let schedule: any Schedule
 
-    public init(online: Module, target: Module, start: Float, end: Float = 1, cosine: Bool = false) {
+    public init(online: Module, target: Module, schedule: any Schedule) {
         self.online = online
         self.target = target
+        self.schedule = schedule
+    }
+
+    public init(online: Module, target: Module, start: Float, end: Float = 1, cosine: Bool = false) {
+        self.init(online: online, target: target, schedule: CosineMomentumSchedule(start: start, end: end, cosine: cosine))
+    }
+
+    /// Momentum for optimizer step `step` of `total`.
+    public func momentum(at step: Int, of total: Int) -> Float { schedule.value(at: step, of: total) }
+
+    /// Momentum at training progress `p` ∈ [0, 1] (for schedules that are functions of progress only).
+    public func momentum(progress p: Double) -> Float {
+        schedule.value(at: Int((p * 1_000_000).rounded()), of: 1_000_000)
+    }
+}
+
+/// BYOL's momentum schedule: m = end − (end − start)·(1 + cos(π·step/total))/2; constant `start` when
+/// `cosine` is off (MoCo).
+public final class CosineMomentumSchedule: Schedule {
+    public let start: Float, end: Float, cosine: Bool
+
+    public init(start: Float, end: Float = 1, cosine: Bool = true) {
         self.start = start
         self.end = end
         self.cosine = cosine
     }
 
-    /// Momentum at training progress `p` ∈ [0, 1].
-    public func momentum(progress p: Double) -> Float {
+    public func value(at step: Int, of total: Int) -> Float {
         guard cosine else { return start }
+        let p = total > 0 ? Double(step) / Double(total) : 0
         return end - (end - start) * Float((1 + cos(Double.pi * p)) / 2)
     }
 }
-
-import Foundation

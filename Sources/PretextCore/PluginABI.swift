@@ -1,3 +1,4 @@
+import Foundation
 import PretextTensor
 /// The plugin binary interface.
 ///
@@ -11,11 +12,11 @@ import PretextTensor
 public enum PluginABI {
     /// The version of the framework loaded in this process. Bump together with `compiledVersion`
     /// whenever a plugin-facing protocol, type layout or registry signature changes.
-    public static let hostVersion: Int32 = 2
+    public static let hostVersion: Int32 = 3
 
     /// The version a plugin was compiled against (emitted into the plugin's own binary).
     @_alwaysEmitIntoClient
-    public static var compiledVersion: Int32 { 2 }
+    public static var compiledVersion: Int32 { 3 }
 
     public static let versionSymbol = "pretext_plugin_abi_version"
     public static let registerSymbol = "pretext_plugin_register"
@@ -23,10 +24,16 @@ public enum PluginABI {
     /// The error of the last failed `register` (read by the loader right after the call).
     nonisolated(unsafe) public internal(set) static var lastError: String?
 
-    /// Runs a plugin's registrations against the shared registry; returns 0, or 1 with `lastError` set.
+    /// The registry a `PluginLoader` is loading into right now (nil: none, plugins register into `shared`).
+    nonisolated(unsafe) static var loadingInto: Registry?
+    /// Serialises plugin loads, so `loadingInto` and `lastError` belong to one load at a time.
+    static let loadLock = NSLock()
+
+    /// Runs a plugin's registrations against the registry its loader was given (`Registry.shared` for
+    /// the host's loader); returns 0, or 1 with `lastError` set.
     public static func register(_ body: (Registry) throws -> Void) -> Int32 {
         do {
-            try body(Registry.shared)
+            try body(loadingInto ?? Registry.shared)
             return 0
         } catch {
             lastError = "\(error)"

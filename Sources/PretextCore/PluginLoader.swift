@@ -10,7 +10,7 @@ import Foundation
 /// `dlclose` (Swift metadata from a plugin must outlive every object it made). Plugins are found in
 /// the built-in folder next to the executable (`libPretextPlugin*.so` beside it in a build tree, or
 /// `../lib/pretext/plugins/` in an installed prefix), each folder of `PRETEXT_PLUGIN_PATH`, and every
-/// `--plugin PATH` (a file or a folder).
+/// `--plugin PATH` (a file or a folder). A plugin's registrations land in this loader's `registry`.
 public final class PluginLoader {
     public let registry: Registry
     public private(set) var loaded: [String] = []
@@ -76,6 +76,9 @@ public final class PluginLoader {
             throw PluginError.noEntryPoint(path: path, symbol: PluginABI.registerSymbol)
         }
         let register = unsafeBitCast(registerSym, to: (@convention(c) () -> Int32).self)
+        PluginABI.loadLock.lock()
+        PluginABI.loadingInto = registry
+        defer { PluginABI.loadingInto = nil; PluginABI.loadLock.unlock() }
         do {
             try registry.transaction(source: path) {
                 PluginABI.lastError = nil

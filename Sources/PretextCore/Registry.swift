@@ -1,3 +1,4 @@
+import Foundation
 import PretextTensor
 import PretextNN
 import PretextData
@@ -5,7 +6,8 @@ import PretextData
 /// The registry of everything concrete: backbones, heads, losses, transforms, schedules, optimizers
 /// and methods, each under a lowercase name, each remembering where it came from (built in, or the
 /// plugin file that registered it). The host has no method-specific code: a method exists when a
-/// plugin registers it.
+/// plugin registers it. Safe to use from several threads: every access holds `lock` (recursive, since
+/// a plugin's transaction registers from inside it).
 public final class Registry: @unchecked Sendable {
     public static let shared = Registry()
 
@@ -31,13 +33,24 @@ public final class Registry: @unchecked Sendable {
     private var entries: [ComponentKind: [String: (entry: Entry, factory: Any)]] = [:]
     private var pending: [(Entry, Any)]?
     private var pendingSource: String?
+    private let lock = NSRecursiveLock()
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
 
     public init() {}
 
     /// Where registrations come from right now ("built-in" unless a plugin is being loaded).
-    public var currentSource: String { pendingSource ?? "built-in" }
+    public var currentSource: String { locked { pendingSource ?? "built-in" } }
 
     func register(_ kind: ComponentKind, _ name: String, summary: String, defaults: String = "", factory: Any) throws {
+        try locked { try unlockedRegister(kind, name, summary: summary, defaults: defaults, factory: factory) }
+    }
+
+    private func unlockedRegister(_ kind: ComponentKind, _ name: String, summary: String, defaults: String, factory: Any) throws {
         let key = name.lowercased()
         guard key == name, !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw RegistryError.invalidName(kind: kind, name: name, source: currentSource)
@@ -58,6 +71,8 @@ public final class Registry: @unchecked Sendable {
 
     /// Collects a plugin's registrations so that they land all together or not at all.
     public func transaction(source: String, _ body: () throws -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
         pending = []
         pendingSource = source
         defer { pending = nil; pendingSource = nil }
@@ -95,7 +110,7 @@ public final class Registry: @unchecked Sendable {
     }
 
     func factory<F>(_ kind: ComponentKind, _ name: String, as: F.Type) throws -> F {
-        guard let found = entries[kind]?[name.lowercased()] else {
+        guard let found = locked({ entries[kind]?[name.lowercased()] }) else {
             let valid = names(kind)
             throw ConfigError.unknownName(kind: kind.rawValue, name: name, suggestion: Suggest.closest(to: name, in: valid), valid: valid)
         }
@@ -129,14 +144,14 @@ public final class Registry: @unchecked Sendable {
 
     /// Registered names of a kind, sorted.
     public func names(_ kind: ComponentKind) -> [String] {
-        (entries[kind] ?? [:]).keys.sorted()
+        locked { (entries[kind] ?? [:]).keys.sorted() }
     }
 
     /// Every entry (of one kind, or all), sorted by kind then name.
     public func list(_ kind: ComponentKind? = nil) -> [Entry] {
-        entries.flatMap { k, v in (kind == nil || kind == k) ? v.values.map(\.entry) : [] }
+        locked { entries.flatMap { k, v in (kind == nil || kind == k) ? v.values.map(\.entry) : [] } }
             .sorted { ($0.kind, $0.name) < ($1.kind, $1.name) }
     }
 
-    public func entry(_ kind: ComponentKind, _ name: String) -> Entry? { entries[kind]?[name]?.entry }
+    public func entry(_ kind: ComponentKind, _ name: String) -> Entry? { locked { entries[kind]?[name]?.entry } }
 }

@@ -62,7 +62,12 @@ public final class DataLoader: @unchecked Sendable {
 
     /// Number of batches per epoch.
     public var batchesPerEpoch: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        DataLoader.batchesPerEpoch(images: dataset.count, batchSize: batchSize, dropLast: dropLast)
+    }
+
+    /// Batches of `batchSize` in an epoch of `images` (known before a loader exists, for schedules).
+    public static func batchesPerEpoch(images: Int, batchSize: Int, dropLast: Bool) -> Int {
+        dropLast ? images / batchSize : (images + batchSize - 1) / batchSize
     }
 
     /// The sample order of `epoch` (before batching).

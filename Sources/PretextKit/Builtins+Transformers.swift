@@ -41,8 +41,11 @@ extension MethodBuilder {
             default: viewsConfig.accept(key)
             }
         }
-        for key in viewsConfig.values.keys { viewsConfig.accept(key) }
-        let name = viewsConfig.has("preset") ? try viewsConfig.string("preset", preset) : preset
+        for key in viewsConfig.values.keys.sorted() where key != "preset" {
+            viewsConfig.accept(key)
+            viewsConfig.passThrough(key, doc: Builtins.viewKeyDoc(key))
+        }
+        let name = try viewsConfig.string("preset", preset, "view preset (ssl-run list transform); switching it drops the previous one's options")
         return try registry.makeTransform(name, ConfigSection(path: viewsConfig.path, values: values), context)
     }
 }

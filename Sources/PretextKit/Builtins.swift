@@ -53,6 +53,18 @@ public enum Builtins {
         }
     }
 
+    /// The doc of a `views` key (snake_case or camelCase) from `TransformConfig.keyDocs`.
+    static func viewKeyDoc(_ key: String) -> String {
+        var camel = ""
+        var upper = false
+        for ch in key {
+            if ch == "_" { upper = true; continue }
+            camel += upper ? ch.uppercased() : String(ch)
+            upper = false
+        }
+        return TransformConfig.keyDocs.first { $0.key == camel }?.doc ?? ""
+    }
+
     /// Every view preset of `TransformConfig`, configured from the `views` section (snake_case keys).
     static func registerTransforms(_ r: Registry) throws {
         let presets: [(String, String)] = [
@@ -69,9 +81,11 @@ public enum Builtins {
             try r.registerTransform(name, summary: summary) { c, _ in
                 var dict: [String: Any] = ["preset": name]
                 c.accept("preset")
-                for (key, value) in c.values where key != "preset" {
+                c.passThrough("preset", doc: Builtins.viewKeyDoc("preset"))
+                for (key, value) in c.values.sorted(by: { $0.key < $1.key }) where key != "preset" {
                     if let v = value.anyValue { dict[key] = v }
                     c.accept(key)
+                    c.passThrough(key, doc: Builtins.viewKeyDoc(key))
                 }
                 do {
                     return try TransformConfig(dictionary: dict).makeTransform()

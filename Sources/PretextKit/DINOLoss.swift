@@ -73,8 +73,8 @@ public final class DINOLoss: Loss {
     }
 
     /// The loss for teacher outputs (one [B, K] tensor per global view; no gradient flows into them)
-    /// and student outputs (one [B, K] per view, the teacher's views first, in the same order), then
-    /// the centre update.
+    /// and student outputs (one [B, K] per view, the teacher's views first, in the same order). The
+    /// centre is only read: the method calls `updateCenter(teacher:)` after the optimizer step.
     public func callAsFunction(teacher: [Tensor], student: [Tensor], epoch: Int) throws -> Tensor {
         let t = teacher.count, s = student.count
         guard t >= 1, s >= 1, let b = teacher.first?.shape.first else {
@@ -110,9 +110,7 @@ public final class DINOLoss: Loss {
         }
         recordEntropies(probs, rows: t * b, k: k)
         let logQ = try (Tensor.cat(student, axis: 0) * (1 / studentTemp)).logSoftmax(axis: -1)   // [S·B, K]
-        let loss = try (weights * logQ).sum() * (-1 / Float(terms * b))
-        try updateCenter(teacher: teacher)
-        return loss
+        return try (weights * logQ).sum() * (-1 / Float(terms * b))
     }
 
     /// The centre update from teacher outputs (one [B, K] per view): the batch centre is the mean over

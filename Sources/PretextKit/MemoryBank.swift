@@ -2,7 +2,9 @@ import PretextTensor
 
 /// A FIFO queue of past (normalised) embeddings used as extra negatives: MoCo's key queue, and
 /// Lightly's `MemoryBankModule` behind `NTXentLoss(memory_bank_size=…)`. Initialised with random unit
-/// vectors like Lightly; part of the checkpoint (`state`).
+/// vectors like Lightly; part of the checkpoint (`state`). Losses only read it (`bank`, `enqueued`); the
+/// method that owns it enqueues in its `afterStep`, once the step's backward pass no longer needs the
+/// negatives it was scored against (Lightly clones the bank for the same reason).
 public final class MemoryBank {
     public let size: Int
     public let dim: Int
@@ -19,13 +21,30 @@ public final class MemoryBank {
 
     /// Enqueues `batch` [B, dim] (detached, normalised), overwriting the oldest entries.
     public func enqueue(_ batch: Tensor) throws {
+        pointer = try write(batch, into: bank)
+    }
+
+    /// The queue as it would be after `enqueue(batch)`, as a new tensor; the bank itself is unchanged.
+    /// (MoCo's symmetric loss scores its second view against the queue that already holds the first
+    /// view's keys, as Lightly's two criterion calls do.)
+    public func enqueued(_ batch: Tensor) throws -> Tensor {
+        let copy = Tensor(shape: bank.shape) { $0.baseAddress!.update(from: bank.storage.pointer, count: bank.count) }
+        _ = try write(batch, into: copy)
+        return copy
+    }
+
+    /// Writes `batch`'s normalised rows into `target` from `pointer` on; returns the next pointer.
+    private func write(_ batch: Tensor, into target: Tensor) throws -> Int {
+        guard batch.rank == 2, batch.shape[1] == dim else {
+            throw TensorError.invalidArgument(op: "memory bank", detail: "enqueues [B, \(dim)] embeddings, got \(batch.shape): is method.memory_bank_dim the projection's output_dim?")
+        }
         let n = try noGrad { try batch.detached().l2Normalized(axis: 1) }
         let b = n.shape[0]
-        let src = n.storage.pointer, dst = bank.storage.pointer
+        let src = n.storage.pointer, dst = target.storage.pointer
         for i in 0..<b {
             (dst + ((pointer + i) % size) * dim).update(from: src + i * dim, count: dim)
         }
-        pointer = (pointer + b) % size
+        return (pointer + b) % size
     }
 
     public var state: [String: Tensor] {
@@ -36,7 +55,11 @@ public final class MemoryBank {
         guard let b = state["bank"], b.shape == bank.shape, let p = state["pointer"] else {
             throw TensorError.invalidArgument(op: "memory bank", detail: "checkpoint holds no queue of shape \(bank.shape)")
         }
+        let at = p.item
+        guard at.isFinite, at >= 0, at < Float(size), at == at.rounded() else {
+            throw TensorError.invalidArgument(op: "memory bank", detail: "the checkpoint's queue pointer \(at) is not a row of a queue of \(size): the checkpoint is damaged")
+        }
         bank.assign(b)
-        pointer = Int(p.item)
+        pointer = Int(at)
     }
 }

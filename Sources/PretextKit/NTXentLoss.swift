@@ -7,7 +7,9 @@ import PretextTensor
 /// Without a memory bank (SimCLR): the 2B embeddings of two views are L2-normalised; each one's positive
 /// is its other view and its negatives the other 2B − 2; cross-entropy over cosine similarities / T,
 /// averaged over all 2B. With a memory bank of size K (MoCo): for each query, logits are
-/// [q·k⁺, q·bank] / T and the positive is index 0; the keys are then enqueued.
+/// [q·k⁺, q·bank] / T and the positive is index 0. The loss never changes the bank: the method that
+/// owns it enqueues the keys in its `afterStep` (see `MemoryBank`), so evaluating the loss twice gives
+/// the same value twice.
 /// Defaults: temperature 0.5 (Lightly; 0.1–0.2 suit large batches), no memory bank.
 public final class NTXentLoss: Loss {
     public let temperature: Float
@@ -18,20 +20,25 @@ public final class NTXentLoss: Loss {
         self.memoryBank = memoryBank
     }
 
-    /// `inputs` = [view0 embeddings, view1 embeddings] (queries, keys with a memory bank), each [B, D].
+    /// `inputs` = [view0 embeddings, view1 embeddings] (queries, keys with a memory bank), each [B, D];
+    /// the negatives from the memory bank are its current contents.
     public func callAsFunction(_ inputs: [Tensor]) throws -> Tensor {
+        try self(inputs, negatives: memoryBank?.bank)
+    }
+
+    /// As above with explicit negatives [K, D] (rows L2-normalised), e.g. `MemoryBank.enqueued(_:)`;
+    /// nil = SimCLR's in-batch negatives.
+    public func callAsFunction(_ inputs: [Tensor], negatives: Tensor?) throws -> Tensor {
         guard inputs.count == 2, inputs[0].shape == inputs[1].shape, inputs[0].rank == 2 else {
             throw TensorError.invalidArgument(op: "ntxent", detail: "expects two [B, D] embeddings of the same shape, got \(inputs.map(\.shape))")
         }
         let z0 = try inputs[0].l2Normalized(axis: 1), z1 = try inputs[1].l2Normalized(axis: 1)
         let b = z0.shape[0]
-        if let bank = memoryBank {
+        if let bank = negatives {
             let positive = try (z0 * z1).sum(axes: [1], keepDims: true)
-            let negatives = try z0.linear(weight: bank.bank, bias: nil)      // z0 · bankᵀ
-            let logits = try Tensor.cat([positive, negatives], axis: 1) * (1 / temperature)
-            let loss = try logits.crossEntropy(labels: [Int](repeating: 0, count: b))
-            if inputs[1].requiresGrad || inputs[0].requiresGrad { try bank.enqueue(z1) }
-            return loss
+            let similarities = try z0.linear(weight: bank, bias: nil)      // z0 · bankᵀ
+            let logits = try Tensor.cat([positive, similarities], axis: 1) * (1 / temperature)
+            return try logits.crossEntropy(labels: [Int](repeating: 0, count: b))
         }
         let z = try Tensor.cat([z0, z1], axis: 0)
         let sim = try z.linear(weight: z, bias: nil) * (1 / temperature)     // [2B, 2B]

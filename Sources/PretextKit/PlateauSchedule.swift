@@ -44,10 +44,15 @@ public final class PlateauSchedule: Schedule {
         }
     }
 
-    /// Saved in checkpoints so resume continues the same schedule.
+    /// Saved in checkpoints so resume continues the same schedule: scale, best metric (NaN = none yet),
+    /// observations without improvement.
     public var state: [Double] { [Double(scale), best ?? .nan, Double(bad)] }
-    public func load(state s: [Double]) {
-        guard s.count == 3 else { return }
+
+    public func loadState(_ s: [Double]) throws {
+        guard !s.isEmpty else { return }   // a checkpoint of a run that used another schedule
+        guard s.count == 3, s[0].isFinite, s[0] >= 0, s[0] <= 1, !s[1].isInfinite, s[2].isFinite, s[2] >= 0, s[2] <= 1e9 else {
+            throw TensorError.invalidArgument(op: "plateau schedule", detail: "the checkpoint's schedule state \(s) is not [scale in 0...1, best metric, epochs without improvement ≥ 0]; the checkpoint is damaged: resume from an earlier one")
+        }
         scale = Float(s[0])
         best = s[1].isNaN ? nil : s[1]
         bad = Int(s[2])

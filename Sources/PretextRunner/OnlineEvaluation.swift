@@ -7,19 +7,16 @@ import PretextTensor
 /// training folder (`eval.train_data`, default `data.path`) are the memory bank, the `eval.data` folder
 /// is scored; top-1/top-5 for each k in `eval.k` go to metrics.jsonl as `knn<k>_top1`, `knn<k>_top5`.
 public enum OnlineEvaluation {
-    public static func hook(spec: RunSpec, outDir: URL, reporter: ProgressReporter) -> ((any Method, Int) throws -> [String: Double])? {
-        let eval = spec.tree["eval"], data = spec.tree["data"]
-        guard case let .string(testDir)? = eval?["data"] else { return nil }
-        var trainDir: String?
-        if case let .string(t)? = eval?["train_data"] { trainDir = t } else if case let .string(t)? = data?["path"] { trainDir = t }
-        guard let bankDir = trainDir else {
+    /// The hook, or nil when `eval.data` is not set. Settings come from the same getters the trainer
+    /// uses (`EvaluationSettings`, `TrainingSettings`), so their defaults are stated once.
+    public static func hook(spec: RunSpec, outDir: URL, reporter: ProgressReporter) throws -> ((any Method, Int) throws -> [String: Double])? {
+        let settings = try EvaluationSettings(eval: spec.section("eval"))
+        let training = try TrainingSettings(train: spec.section("train"), data: spec.section("data"))
+        guard let testDir = settings.testData else { return nil }
+        guard let bankDir = settings.trainData ?? training.dataPath else {
             return { _, _ in throw RunError.data("online kNN needs labelled training images: set data.path or eval.train_data") }
         }
-        var every = 1, ks = [20, 200], temperature: Float = 0.1
-        if case let .int(e)? = eval?["every"] { every = max(1, e) }
-        if case let .list(l)? = eval?["k"] { ks = l.compactMap { if case let .int(i) = $0 { return i }; if case let .double(d) = $0 { return Int(d) }; return nil } }
-        if case let .double(t)? = eval?["temperature"] { temperature = Float(t) }
-        let epochs: Int = { if case let .int(e)? = spec.tree["train"]?["epochs"] { return e }; return 1 }()
+        let every = settings.every, ks = settings.ks, temperature = settings.temperature, epochs = training.epochs
         var cached: (bank: any Dataset, test: any Dataset)?
         let normalization = RunArtifacts.Normalization(spec: spec)   // the run's views.mean/std
         return { method, epoch in

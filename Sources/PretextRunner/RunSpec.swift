@@ -4,42 +4,23 @@ import PretextCore
 
 /// The configuration of one run, assembled in layers: built-in defaults, then the method's own
 /// defaults (YAML registered with the method), then `--config FILE`, then command-line flags
-/// (`--epochs` → `train.epochs`, …), then every `--set key.path=value`.
+/// (`--epochs` → `train.epochs`, …), then every `--set key.path=value`. Each layer goes over the one
+/// below with `ConfigGroups.layer`: choosing another schedule, optimizer, view preset or backbone drops
+/// the options of the one it replaces.
 public struct RunSpec {
     public var tree: ConfigValue
 
-    /// Defaults that hold for every method.
+    /// The members selected when neither the method nor the user chooses one. Every other default is
+    /// stated once, in the getter that reads it (`ssl-run defaults METHOD` prints them all).
     public static let baseDefaults = """
     method:
       name: simclr
     backbone:
       name: resnet18
-    data:
-      batch_size: 128
-      workers: 2
-      prefetch: 4
-      drop_last: true
-      skip_bad_images: false
-      synthetic_count: 2000
-      synthetic_size: 32
     optimizer:
       name: sgd
-      lr: 0.06
     schedule:
       name: cosine
-      warmup_epochs: 0
-    train:
-      epochs: 10
-      seed: 0
-      accumulate: 1
-      clip_grad: 0
-      log_every: 10
-      keep_epoch_checkpoints: true
-    eval:
-      every: 1
-      k: [20, 200]
-      temperature: 0.1
-    views: {}
     """
 
     public init(tree: ConfigValue) { self.tree = tree }
@@ -49,7 +30,7 @@ public struct RunSpec {
                                 flags: [String: ConfigValue], sets: [String]) throws -> RunSpec {
         var tree = try ConfigFile.parse(baseDefaults)
         let fileTree = try configFile.map { try ConfigFile.load($0) }
-        let userTree = try (fileTree ?? .map([:])).merged(with: overrides(flags: flags, sets: sets))
+        let userTree = ConfigGroups.layer(try overrides(flags: flags, sets: sets), over: fileTree ?? .map([:]))
         // The method decides which defaults apply: from the flags/sets, else the file, else the default.
         var method = "simclr"
         if case let .string(n)? = tree["method"]?["name"] { method = n }
@@ -57,9 +38,9 @@ public struct RunSpec {
         if let m = methodOverride { method = m }
         if case let .string(n)? = userTree["method"]?["name"] { method = n }
         if let entry = registry.entry(.method, method), !entry.defaults.isEmpty {
-            tree = tree.merged(with: try ConfigFile.parse(entry.defaults, file: "defaults of method '\(method)'"))
+            tree = ConfigGroups.layer(try ConfigFile.parse(entry.defaults, file: "defaults of method '\(method)'"), over: tree)
         }
-        tree = tree.merged(with: userTree)
+        tree = ConfigGroups.layer(userTree, over: tree)
         if let m = methodOverride { tree = tree.setting(["method", "name"], to: .string(m)) }
         return RunSpec(tree: tree)
     }

@@ -1,3 +1,4 @@
+import CKernels
 /// One recorded operation on the autograd tape: its inputs and how to turn the gradient of its output
 /// into gradients of those inputs (micrograd's `_backward`, one per op).
 final class GradNode {
@@ -14,8 +15,13 @@ final class GradNode {
 }
 
 /// Whether ops record the autograd tape. Off inside `noGrad { }` (evaluation, EMA updates, optimizers).
+/// Per thread, as `torch.is_grad_enabled()`: a no-grad region on one thread (evaluation, a teacher's
+/// forward pass) never turns recording off for another (a data-loader worker, a second run).
 public enum GradMode {
-    nonisolated(unsafe) public private(set) static var isEnabled = true
+    public private(set) static var isEnabled: Bool {
+        get { pretext_grad_enabled() != 0 }
+        set { pretext_set_grad_enabled(newValue ? 1 : 0) }
+    }
 
     /// Runs `body` without recording gradients; restores the previous mode afterwards.
     public static func withEnabled<R>(_ enabled: Bool, _ body: () throws -> R) rethrows -> R {

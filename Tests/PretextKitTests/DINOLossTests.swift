@@ -26,8 +26,13 @@ final class DINOLossTests: XCTestCase {
         assertClose(loss.center.scalars, try ref.tensor(c["center_before"]).scalars, atol: 0, rtol: 0)
         let value = try loss(teacher: teacher, student: student, epoch: (c["epoch"] as! NSNumber).intValue)
         XCTAssertEqual(value.item, ref.number(c, "loss"), accuracy: 1e-5)
+        // The loss has no side effect: the centre is unchanged and a second evaluation gives the same value.
+        assertClose(loss.center.scalars, try ref.tensor(c["center_before"]).scalars, atol: 0, rtol: 0)
+        XCTAssertEqual(try loss(teacher: teacher, student: student, epoch: (c["epoch"] as! NSNumber).intValue).item, value.item)
 
-        // Lightly's forward updates the centre once: 0.9·0 + 0.1·(mean over both views and the batch).
+        // Lightly's forward updates the centre once, which the DINO method does in afterStep:
+        // 0.9·0 + 0.1·(mean over both views and the batch).
+        try loss.updateCenter(teacher: teacher)
         let t = try ref.tensor(c["teacher"]).scalars
         var mean = [Double](repeating: 0, count: 32)
         for (i, x) in t.enumerated() { mean[i % 32] += Double(x) / 8 }

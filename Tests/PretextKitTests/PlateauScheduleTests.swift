@@ -1,5 +1,6 @@
 import XCTest
 @testable import PretextKit
+import PretextCore
 
 /// ReduceLROnPlateau semantics (PyTorch's `ReduceLROnPlateau(mode, factor, patience, threshold,
 /// threshold_mode="rel")`): the scale drops by `factor` on the observation that makes the count of
@@ -34,12 +35,28 @@ final class PlateauScheduleTests: XCTestCase {
         XCTAssertEqual(scales(p, [-0.70, -0.69]), [1, 0.5])
     }
 
-    func testStateRoundTripContinuesTheSameSchedule() {
+    func testStateRoundTripContinuesTheSameSchedule() throws {
         let a = PlateauSchedule(factor: 0.5, patience: 2)
         _ = scales(a, [1.0, 0.9, 0.95, 0.95])
         let b = PlateauSchedule(factor: 0.5, patience: 2)
-        b.load(state: a.state)
+        try b.loadState(a.state)
         XCTAssertEqual(scales(a, [0.95, 0.95, 0.95, 0.95]), scales(b, [0.95, 0.95, 0.95, 0.95]))
         XCTAssertEqual(b.value(at: 0, of: 1), 0.25)
+    }
+
+    /// A damaged checkpoint (scale NaN or above 1, a negative count) is refused with a message, not
+    /// trapped on or silently used; an empty state (a run that used another schedule) is accepted.
+    func testImpossibleStateIsRefused() throws {
+        let p = PlateauSchedule(factor: 0.5, patience: 2)
+        for bad in [[Double.nan, 1, 0], [1e30, 1, 0], [0.5, 1, -1], [0.5, .infinity, 0], [0.5, 1, 1e30], [0.5, 1]] {
+            XCTAssertThrowsError(try p.loadState(bad), "\(bad)") { error in
+                XCTAssertTrue("\(error)".contains("damaged"), "\(error)")
+            }
+        }
+        XCTAssertNoThrow(try p.loadState([]))
+        XCTAssertEqual(p.value(at: 0, of: 1), 1)
+        let schedule: any Schedule = p
+        try schedule.loadState([0.25, 0.5, 1])
+        XCTAssertEqual(schedule.state, [0.25, 0.5, 1])
     }
 }

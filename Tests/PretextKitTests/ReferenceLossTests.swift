@@ -56,6 +56,39 @@ final class ReferenceLossTests: XCTestCase {
         XCTAssertEqual(loss.item, number(c, "loss"), accuracy: 1e-5)
     }
 
+    /// The loss only reads the queue: evaluating it twice gives the same value, the bank is unchanged,
+    /// and the gradient of the query (taken after a second, MoCo-style call against `enqueued(k)`)
+    /// matches central differences of fresh evaluations — which it would not if the first call had
+    /// enqueued its keys into the tensor its backward pass reads.
+    func testQueueLossHasNoSideEffectsAndItsGradientIsTheForwardsOne() throws {
+        var rng = RNG(seed: 3)
+        let bank = MemoryBank(size: 16, dim: 4, rng: &rng)
+        let before = bank.bank.scalars
+        let q = Tensor.normal([3, 4], rng: &rng, requiresGrad: true), k = Tensor.normal([3, 4], rng: &rng)
+        let loss = NTXentLoss(temperature: 0.2, memoryBank: bank)
+        let l = try loss([q, k])
+        XCTAssertEqual(try loss([q, k]).item, l.item)
+        let second = try loss([q, k], negatives: try bank.enqueued(k))
+        XCTAssertNotEqual(second.item, l.item)
+        XCTAssertEqual(bank.bank.scalars, before)
+        XCTAssertEqual(bank.pointer, 0)
+        try l.backward()
+        let analytic = q.grad!.scalars
+        let eps: Float = 1e-2
+        for i in 0..<q.count {
+            var plus = q.scalars, minus = q.scalars
+            plus[i] += eps; minus[i] -= eps
+            let fp = try noGrad { try loss([Tensor(shape: [3, 4], scalars: plus), k]).item }
+            let fm = try noGrad { try loss([Tensor(shape: [3, 4], scalars: minus), k]).item }
+            XCTAssertEqual(analytic[i], (fp - fm) / (2 * eps), accuracy: 2e-3, "d loss / d q[\(i)]")
+        }
+        // `enqueued` is what `enqueue` then holds.
+        let preview = try bank.enqueued(k).scalars
+        try bank.enqueue(k)
+        XCTAssertEqual(bank.bank.scalars, preview)
+        XCTAssertEqual(bank.pointer, 3)
+    }
+
     func testFourWayCrossEntropy() throws {
         let c = try reference("cross_entropy_4way")
         let labels = (c["labels"] as! [NSNumber]).map { Float($0.intValue) }

@@ -37,6 +37,8 @@ public final class DINO: Method {
     let teacherBackbone: any Backbone
     let teacherHead: DINOHead
     let loss: DINOLoss
+    /// Teacher outputs of this optimizer step, for the centre update in `afterStep`.
+    var pendingTeacherOutputs: [[Tensor]] = []
     let globalViews = 2
     /// Same-size views are concatenated into one forward pass (no batch-norm anywhere).
     let batchViews: Bool
@@ -113,9 +115,17 @@ public final class DINO: Method {
         }
         let studentOut = try outputs(backbone, head, v, freezeLastLayer: context.epoch < head.freezeLastLayer)
         let l = try loss(teacher: teacherOut, student: studentOut, epoch: context.epoch)
+        pendingTeacherOutputs.append(teacherOut)
         return StepOutput(loss: l, metrics: ["teacher_entropy": loss.teacherEntropy,
                                              "teacher_batch_entropy": loss.teacherMeanEntropy,
                                              "teacher_temp": Double(loss.teacherTemperature(epoch: context.epoch))])
+    }
+
+    /// The running centre follows the teacher outputs of this optimizer step (Lightly updates it right
+    /// after the loss; the loss itself leaves it alone, so it can be evaluated twice).
+    public func afterStep(_ context: StepContext) throws {
+        for outputs in pendingTeacherOutputs { try loss.updateCenter(teacher: outputs) }
+        pendingTeacherOutputs = []
     }
 
     public func extraState() -> [String: Tensor] { ["center": loss.center] }

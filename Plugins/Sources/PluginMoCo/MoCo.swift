@@ -5,8 +5,9 @@ import Pretext
 ///
 /// A query encoder (backbone + MLP head) is trained; a key encoder, its exponential moving average,
 /// encodes the other view. InfoNCE scores each query against its key and a queue of past keys
-/// (the memory bank, saved in checkpoints), then the keys join the queue. The loss is symmetric over
-/// the two views. Defaults (the shared fidelity recipe, Lightly's benchmark): queue 4096 (up to 65536),
+/// (the memory bank, saved in checkpoints); the keys join the queue in `afterStep`. The loss is
+/// symmetric over the two views, the second half scored against the queue that already holds the first
+/// half's keys (Lightly's two criterion calls). Defaults (the shared fidelity recipe, Lightly's benchmark): queue 4096 (up to 65536),
 /// temperature 0.1 (the MoCo v2 paper uses 0.2), momentum 0.99 constant (`momentum_cosine: true` moves it
 /// 0.996 → 1 along a cosine), head features → features → 128 without batch-norm, batch-norm statistics
 /// computed over 8 splits of the batch with the key batch shuffled (Lightly's SplitBatchNorm emulation
@@ -20,6 +21,8 @@ public final class MoCo: Method {
     let splits: Int
     public let views: any Transform
     public let momentumTargets: [MomentumTarget]
+    /// Keys of this optimizer step, enqueued by `afterStep` in order.
+    var pendingKeys: [Tensor] = []
     public var modules: [String: Module] {
         ["backbone": backbone, "projection": projection, "key_backbone": keyBackbone, "key_projection": keyProjection]
     }
@@ -61,9 +64,17 @@ public final class MoCo: Method {
         var rng = context.rng
         let (x0, x1) = (batch.views[0], batch.views[1])
         let k1 = try keys(x1, &rng), k0 = try keys(x0, &rng)
-        let l0 = try loss([projection(backbone(x0)), k1])
-        let l1 = try loss([projection(backbone(x1)), k0])
+        let queue = loss.memoryBank!
+        let l0 = try loss([projection(backbone(x0)), k1], negatives: queue.bank)
+        let l1 = try loss([projection(backbone(x1)), k0], negatives: try queue.enqueued(k1))
+        pendingKeys += [k1, k0]
         return StepOutput(loss: try (l0 + l1) * 0.5)
+    }
+
+    /// The step's keys join the queue (after backward, which still needed the negatives it was scored on).
+    public func afterStep(_ context: StepContext) throws {
+        for k in pendingKeys { try loss.memoryBank!.enqueue(k) }
+        pendingKeys = []
     }
 
     public func extraState() -> [String: Tensor] {

@@ -14,6 +14,10 @@ public final class SimCLR: Method {
     let loss: any Loss
     public let views: any Transform
     public var modules: [String: Module] { ["backbone": backbone, "projection": projection] }
+    /// The loss's optional queue of past embeddings (`method.memory_bank_size` > 0), and the embeddings
+    /// of this optimizer step that join it in `afterStep`.
+    var queue: MemoryBank? { (loss as? NTXentLoss)?.memoryBank }
+    var pending: [Tensor] = []
 
     public init(_ b: MethodBuilder) throws {
         backbone = try b.makeBackbone()
@@ -25,7 +29,26 @@ public final class SimCLR: Method {
     public func step(_ batch: Batch, _ context: StepContext) throws -> StepOutput {
         let z0 = try projection(backbone(batch.views[0]))
         let z1 = try projection(backbone(batch.views[1]))
+        if queue != nil { pending.append(z1) }
         return StepOutput(loss: try loss([z0, z1]))
+    }
+
+    public func afterStep(_ context: StepContext) throws {
+        if let queue { for z in pending { try queue.enqueue(z) } }
+        pending = []
+    }
+
+    /// The queue, when there is one, so resume continues with the same negatives.
+    public func extraState() -> [String: Tensor] {
+        guard let queue else { return [:] }
+        return queue.state.reduce(into: [:]) { $0["queue." + $1.key] = $1.value }
+    }
+
+    public func loadExtraState(_ state: [String: Tensor]) throws {
+        guard let queue else { return }
+        var q: [String: Tensor] = [:]
+        for (k, v) in state where k.hasPrefix("queue.") { q[String(k.dropFirst(6))] = v }
+        try queue.load(state: q)
     }
 
     public static let defaults = """

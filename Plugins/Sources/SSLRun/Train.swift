@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
         }
         let spec = try RunSpec.assemble(registry: .shared, configFile: configFile, methodOverride: training.method, flags: flags, sets: training.sets)
         let trainer = Trainer(spec: spec, outDir: outDir, resume: resume != nil, quiet: quiet)
-        trainer.epochHook = OnlineEvaluation.hook(spec: spec, outDir: outDir, reporter: trainer.reporter)
+        trainer.epochHook = try OnlineEvaluation.hook(spec: spec, outDir: outDir, reporter: trainer.reporter)
         do {
             let summary = try trainer.run()
             print(String(format: "done: %d steps in %.0f s (%.1f images/s), final loss %.4f — run folder %@",

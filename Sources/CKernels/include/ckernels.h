@@ -16,6 +16,10 @@ void pretext_gelu_backward(const float *x, const float *g, float *gx, long n);
 /// Which version the loader picks on this CPU: "x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2, FMA)", or baseline.
 const char *pretext_ckernels_level(void);
 
+/// Autograd recording for the calling thread: 1 = on (every thread starts on), 0 = off (no_grad).
+int pretext_grad_enabled(void);
+void pretext_set_grad_enabled(int enabled);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,45 @@
+import Foundation
+import PretextCore
+import PretextNN
+import PretextTensor
+
+/// The run folder's `checkpoints/`: writes the loop position with the model, optimizer and schedule
+/// state (atomically, see `Checkpoint`), the per-epoch weights, and remembers the last one written
+/// (named in errors such as a non-finite loss).
+final class RunCheckpoints {
+    let directory: URL
+    let seed: UInt64
+    let methodName: String
+    let backboneName: String
+    let metadata: [String: String]
+    private(set) var last: String?
+
+    init(runDirectory: URL, config: RunConfiguration, resuming: Bool) {
+        directory = runDirectory.appendingPathComponent("checkpoints")
+        seed = config.settings.seed
+        methodName = config.methodName
+        backboneName = config.backboneName
+        metadata = ["method": config.methodName, "backbone": config.backboneName,
+                    "architecture": config.method.backbone.architecture, "format": "pretext-checkpoint"]
+        last = resuming ? directory.appendingPathComponent("last").path : nil
+    }
+
+    /// Writes `checkpoints/last`; returns its folder.
+    @discardableResult
+    func save(method: any Method, optimizer: any Optimizer, schedule: any Schedule,
+              epochsDone: Int, step: Int, batchInEpoch: Int) throws -> URL {
+        let state = Checkpoint.State(epoch: epochsDone, step: step, batchInEpoch: batchInEpoch, seed: seed,
+                                     scheduleState: schedule.state, pretextABI: PluginABI.hostVersion,
+                                     method: methodName, backbone: backboneName)
+        let url = try Checkpoint(model: Trainer.modelState(method), optimizer: optimizer.state(), state: state)
+            .write(to: directory, metadata: metadata)
+        last = url.path
+        return url
+    }
+
+    /// `checkpoints/epoch-NNN.safetensors`: the weights after epoch `epoch` (1-based).
+    func saveEpochWeights(method: any Method, epoch: Int) throws {
+        try SafeTensors.write(Trainer.modelState(method), metadata: metadata,
+                              to: directory.appendingPathComponent(String(format: "epoch-%03d.safetensors", epoch)))
+    }
+}

@@ -1,0 +1,52 @@
+import XCTest
+@testable import PretextRunner
+import PretextCore
+import PretextKit
+
+/// Config groups: a later layer that selects another member drops the earlier layers' options of that
+/// section (the method's defaults included) except the runner's shared keys; the same member merges.
+final class ConfigGroupsTests: XCTestCase {
+    func parse(_ yaml: String) throws -> ConfigValue { try ConfigFile.parse(yaml) }
+
+    func testSwitchingTheMemberDropsTheOldMembersOptions() throws {
+        let lower = try parse("schedule:\n  name: cosine\n  warmup_epochs: 10\n  monitor: knn20_top1\noptimizer:\n  name: sgd\n  momentum: 0.9\n  nesterov: true\n  lr: 0.3\n  weight_decay: 0.0005\n")
+        let upper = try parse("schedule:\n  name: plateau\n  patience: 3\noptimizer:\n  name: adamw\n")
+        let merged = ConfigGroups.layer(upper, over: lower)
+        XCTAssertEqual(merged["schedule"], try parse("name: plateau\npatience: 3\nmonitor: knn20_top1\n"))
+        XCTAssertEqual(merged["optimizer"], try parse("name: adamw\nlr: 0.3\n"))
+    }
+
+    func testTheSameMemberMergesAndOtherSectionsAreUntouched() throws {
+        let lower = try parse("schedule:\n  name: cosine\n  warmup_epochs: 10\nmethod:\n  temperature: 0.1\nviews:\n  preset: simclr\n  input_size: 32\n  min_scale: 0.2\n")
+        let upper = try parse("schedule:\n  name: cosine\n  final: 0.01\nmethod:\n  name: moco\nviews:\n  preset: byol\n")
+        let merged = ConfigGroups.layer(upper, over: lower)
+        XCTAssertEqual(merged["schedule"], try parse("name: cosine\nwarmup_epochs: 10\nfinal: 0.01\n"))
+        XCTAssertEqual(merged["method"], try parse("name: moco\ntemperature: 0.1\n"))     // not a group
+        XCTAssertEqual(merged["views"], try parse("preset: byol\ninput_size: 32\n"))       // input_size is shared
+    }
+
+    func testOptionsWithoutAMemberNameStayWithTheMemberInEffect() throws {
+        let lower = try parse("schedule:\n  name: cosine\n")
+        let upper = try parse("schedule:\n  warmup_epochs: 2\n")
+        XCTAssertEqual(ConfigGroups.layer(upper, over: lower)["schedule"], try parse("name: cosine\nwarmup_epochs: 2\n"))
+    }
+
+    /// The whole assembly: method defaults (`cosine` with `warmup_epochs`) < file < --set.
+    func testAssembleAppliesGroupsAtEveryLayer() throws {
+        let registry = Registry()
+        try Builtins.register(in: registry)
+        try registry.registerMethod("toy", summary: "test", defaults: "schedule:\n  name: cosine\n  warmup_epochs: 10\noptimizer:\n  name: sgd\n  momentum: 0.9\n  lr: 0.5\n") { _ in
+            throw ConfigError.invalidValue(path: "method", detail: "not built in this test")
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("groups-\(getpid()).yaml")
+        try "schedule:\n  name: plateau\n  patience: 3\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let spec = try RunSpec.assemble(registry: registry, configFile: file.path, methodOverride: "toy", flags: [:],
+                                        sets: ["optimizer.name=adamw", "schedule.factor=0.5"])
+        XCTAssertEqual(spec.tree["schedule"], try parse("name: plateau\npatience: 3\nfactor: 0.5\n"))
+        XCTAssertEqual(spec.tree["optimizer"], try parse("name: adamw\nlr: 0.5\n"))
+        let step = try RunSpec.assemble(registry: registry, configFile: file.path, methodOverride: "toy", flags: [:],
+                                        sets: ["schedule.name=step"])
+        XCTAssertEqual(step.tree["schedule"], try parse("name: step\n"))
+    }
+}
