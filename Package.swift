@@ -7,7 +7,7 @@ let package = Package(
     name: "Pretext",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "Pretext", type: .dynamic, targets: ["Pretext"]),
+        .library(name: "Pretext", type: .dynamic, targets: ["Pretext", "PretextSDK"]),
         .executable(name: "pretext-bench", targets: ["PretextBench"]),
     ],
     dependencies: [
@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData", .product(name: "Yams", package: "Yams")]),
         .target(name: "PretextKit", dependencies: ["PretextCore"]),
         .target(name: "PretextRunner", dependencies: ["PretextKit"]),
+        // The plugin-facing umbrella (everything but the runner); part of the same dynamic library.
+        .target(name: "PretextSDK", dependencies: ["PretextTensor", "PretextNN", "PretextData", "PretextCore", "PretextKit"]),
         .target(name: "Pretext", dependencies: ["PretextTensor", "PretextNN", "PretextData",
                                                 "PretextCore", "PretextKit", "PretextRunner"]),
         .executableTarget(name: "PretextBench", dependencies: ["CBLASLoader", "PretextTensor", "PretextNN", "PretextData", "PretextKit"]),

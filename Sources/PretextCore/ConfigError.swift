@@ -7,6 +7,8 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     case missingFile(String)
     case unreadableFile(path: String, detail: String)
     case unknownName(kind: String, name: String, suggestion: String?, valid: [String])
+    /// An unknown name where plugins could provide it: says where plugins were searched and how to add one.
+    case unknownPluginName(kind: String, name: String, suggestion: String?, valid: [String], searched: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,10 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
             if let suggestion { s += " — did you mean '\(suggestion)'?" }
             s += "\n  available \(kind)s: " + (valid.isEmpty ? "(none registered — are the plugins installed? see `ssl-run list`)" : valid.sorted().joined(separator: ", "))
             return s
+        case let .unknownPluginName(kind, name, suggestion, valid, searched):
+            return ConfigError.unknownName(kind: kind, name: name, suggestion: suggestion, valid: valid).description
+                + "\n  plugins were searched in: \(searched)"
+                + "\n  a \(kind) from your own plugin: pass --plugin PATH/libNAME.so (or a folder), or add its folder to PRETEXT_PLUGIN_PATH"
         }
     }
 }

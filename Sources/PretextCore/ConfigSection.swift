@@ -90,6 +90,18 @@ public final class ConfigSection {
         Float(try double(key, Double("\(fallback)") ?? Double(fallback), doc))
     }
 
+    /// A number that must be above `greaterThan` and at most `atMost` (the error names key, value, bounds).
+    public func float(_ key: String, _ fallback: Float, _ doc: String = "", greaterThan low: Float?, atMost high: Float? = nil) throws -> Float {
+        let v = try float(key, fallback, doc)
+        if let low, !(v > low) {
+            throw ConfigError.invalidValue(path: full(key), detail: "is \(v); it must be greater than \(low)")
+        }
+        if let high, !(v <= high) {
+            throw ConfigError.invalidValue(path: full(key), detail: "is \(v); it must be at most \(high)")
+        }
+        return v
+    }
+
     public func bool(_ key: String, _ fallback: Bool, _ doc: String = "") throws -> Bool {
         let v: Bool
         switch values[key] {
@@ -161,14 +173,24 @@ public final class ConfigSection {
     /// A nested section (`views` inside `method`, say).
     public func section(_ key: String) -> ConfigSection {
         known.insert(key)
+        // The same child every time, so reads by several factories (a head's builder and the method) add up.
+        if let existing = children.first(where: { $0.key == key }) { return existing.section }
         let child = ConfigSection(path: full(key), value: values[key])
-        children.removeAll { $0.key == key }
         children.append((key, child))
         return child
     }
 
-    /// Throws for the first key that was given but never read.
+    /// Throws for the first key that was given but never read, in this section or a nested one read
+    /// with `section(_:)`, and for a nested section given as a plain value (`projection: 128`).
     public func validate() throws {
+        for (key, child) in children {
+            switch values[key] {
+            case nil, .null?, .map?: break
+            case let other?:
+                throw ConfigError.wrongType(path: full(key), expected: "a section of keys (\(key):\n  key: value)", found: "\(other.typeName) '\(other)'")
+            }
+            try child.validate()
+        }
         for key in values.keys.sorted() where !known.contains(key) {
             let valid = Array(known)
             throw ConfigError.unknownKey(path: full(key), suggestion: Suggest.closest(to: key, in: valid).map { full($0) }, valid: valid)

@@ -43,7 +43,7 @@ public indirect enum ConfigValue: Equatable, CustomStringConvertible {
         }
     }
 
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .string: return "a string"
         case .int: return "an integer"

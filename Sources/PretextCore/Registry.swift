@@ -34,6 +34,12 @@ public final class Registry: @unchecked Sendable {
     private var pending: [(Entry, Any)]?
     private var pendingSource: String?
     private let lock = NSRecursiveLock()
+    private var _pluginSearchNote: String?
+    /// Where the host looked for plugins (set by the host that loads them), named when a method is unknown.
+    public var pluginSearchNote: String? {
+        get { locked { _pluginSearchNote } }
+        set { locked { _pluginSearchNote = newValue } }
+    }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
@@ -112,7 +118,11 @@ public final class Registry: @unchecked Sendable {
     func factory<F>(_ kind: ComponentKind, _ name: String, as: F.Type) throws -> F {
         guard let found = locked({ entries[kind]?[name.lowercased()] }) else {
             let valid = names(kind)
-            throw ConfigError.unknownName(kind: kind.rawValue, name: name, suggestion: Suggest.closest(to: name, in: valid), valid: valid)
+            let suggestion = Suggest.closest(to: name, in: valid)
+            if kind == .method, let searched = pluginSearchNote {
+                throw ConfigError.unknownPluginName(kind: kind.rawValue, name: name, suggestion: suggestion, valid: valid, searched: searched)
+            }
+            throw ConfigError.unknownName(kind: kind.rawValue, name: name, suggestion: suggestion, valid: valid)
         }
         guard let f = found.factory as? F else {
             throw RegistryError.wrongFactory(kind: kind, name: name, source: found.entry.source)

@@ -43,13 +43,13 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
             return "cannot read \(path): \(reason). Check the file's permissions and that the disk is readable."
         case let .notAnImage(path, reason):
             return "\(path) is not a PNG or JPEG image (\(reason)). Remove it from the dataset folder, convert "
-                + "it to PNG/JPEG, or pass skipBadImages: true to skip such files."
+                + "it to PNG/JPEG, or skip such files with --skip-bad-images (data.skip_bad_images: true)."
         case let .unsupportedImage(path, reason):
             return "\(path): unsupported image (\(reason)). Convert it to PNG or JPEG (e.g. with Pillow: "
-                + "Image.open(p).convert('RGB').save('x.png')), or pass skipBadImages: true."
+                + "Image.open(p).convert('RGB').save('x.png')), or skip it with --skip-bad-images (data.skip_bad_images: true)."
         case let .corruptImage(path, reason):
             return "\(path) is corrupt (\(reason)). Re-download or re-export the file, or pass "
-                + "skipBadImages: true to skip unreadable images."
+                + "--skip-bad-images (data.skip_bad_images: true) to skip unreadable images."
         case let .truncatedImage(path):
             return "\(path) is truncated: the data ends before the image does (interrupted download or copy?). "
                 + "Re-download the file, or pass skipBadImages: true to skip it."

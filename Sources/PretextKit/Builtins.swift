@@ -39,14 +39,17 @@ public enum Builtins {
 
     static func registerLosses(_ r: Registry) throws {
         try r.registerLoss("ntxent", summary: "NT-Xent / InfoNCE with an optional memory bank (SimCLR, MoCo)") { c, ctx in
-            let t = try c.float("temperature", 0.5, "softmax temperature")
-            let bankSize = try c.int("memory_bank_size", 0, "size of the negative queue (0 = none)")
+            let t = try c.float("temperature", 0.5, "softmax temperature", greaterThan: 0)
+            let bankSize = try c.int("memory_bank_size", 0, "size of the negative queue (0 = none)", range: 0...16_777_216)
             var bank: MemoryBank?
             if bankSize > 0 {
-                let dim = try c.int("memory_bank_dim", 128, "embedding size stored in the queue")
+                let dim = try c.int("memory_bank_dim", 128, "embedding size stored in the queue", range: 1...1_048_576)
                 bank = MemoryBank(size: bankSize, dim: dim, rng: &ctx.rng)
             }
             return NTXentLoss(temperature: t, memoryBank: bank)
+        }
+        try r.registerLoss("negative-cosine-similarity", summary: "negative cosine similarity of predictions and targets (BYOL, SimSiam; Lightly NegativeCosineSimilarity)") { c, _ in
+            NegativeCosineSimilarityLoss(eps: try c.float("eps", 1e-8, "norms below this count as this"))
         }
         try r.registerLoss("cross-entropy", summary: "cross-entropy over logits and integer labels, optional label smoothing") { c, _ in
             CrossEntropyLoss(labelSmoothing: try c.float("label_smoothing", 0, "label smoothing ε"))

@@ -29,7 +29,15 @@ struct OptimizerState {
         var new: [String: Tensor] = [:]
         var steps = 0
         for (k, t) in state {
-            if k == "step" { steps = Int(t.item); continue }
+            if k == "step" {
+                // A count of updates: a whole number, not negative, below 2^40 (a damaged file otherwise traps in Int()).
+                let v = t.count == 1 ? t.item : .nan
+                guard v.isFinite, v >= 0, v < 1_099_511_627_776, v == v.rounded() else {
+                    throw OptimizerError.stateMismatch(optimizer: optimizer, key: k, detail: "the step count \(v) is not a number of updates: the checkpoint is damaged")
+                }
+                steps = Int(v)
+                continue
+            }
             guard let dot = k.lastIndex(of: "."), slotNames.contains(String(k[k.index(after: dot)...])) else {
                 throw OptimizerError.stateMismatch(optimizer: optimizer, key: k, detail: "not a slot of this optimizer (\(slotNames.joined(separator: ", ")))")
             }
@@ -40,6 +48,9 @@ struct OptimizerState {
             let isScalarSlot = k.hasSuffix(".step")
             guard isScalarSlot || t.shape == shape else {
                 throw OptimizerError.stateMismatch(optimizer: optimizer, key: k, detail: "shape \(t.shape), parameter has \(shape)")
+            }
+            guard t.scalars.allSatisfy({ $0.isFinite }) else {
+                throw OptimizerError.stateMismatch(optimizer: optimizer, key: k, detail: "holds NaN or infinite values: the checkpoint is damaged (resume from an earlier one)")
             }
             new[k] = t.copy()
         }

@@ -15,7 +15,7 @@ public final class HyperParameterSchedules {
 
     init(optimizer: any Optimizer, optimizerConfig opt: ConfigSection, scheduleConfig sched: ConfigSection,
          registry: Registry, context: BuildContext) throws {
-        baseLearningRate = try opt.float("lr", 0.06, "base learning rate (scaled by the schedule)")
+        baseLearningRate = try opt.float("lr", 0.06, "base learning rate (scaled by the schedule)", greaterThan: 0)
         let start = optimizer.weightDecay
         if opt.has("weight_decay_end") {
             let end = try opt.float("weight_decay_end", start, "weight decay at the end: cosine from weight_decay, per step (DINO: 0.04 → 0.4)")

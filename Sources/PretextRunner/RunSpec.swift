@@ -75,5 +75,14 @@ public struct RunSpec {
         for key in m.keys.sorted() where !valid.contains(key) {
             throw ConfigError.unknownKey(path: key, suggestion: Suggest.closest(to: key, in: valid), valid: valid)
         }
+        // `method: moco` (a plain value where a section belongs) would otherwise be ignored silently.
+        for key in m.keys.sorted() {
+            switch m[key]! {
+            case .map, .null: continue
+            case let other:
+                let hint = key == "eval" || key == "train" || key == "data" ? "" : " (e.g. \(key):\n  name: \(other))"
+                throw ConfigError.wrongType(path: key, expected: "a section of keys\(hint)", found: "\(other.typeName) '\(other)'")
+            }
+        }
     }
 }

@@ -21,7 +21,12 @@ public final class Trainer {
     /// redraws `loss.png`, `lr.png` and `knn.png` (`PlotMetrics`); an error is a warning, never a stop.
     public var afterEpochHook: ((URL, Int) throws -> Void)? = { dir, _ in try PlotMetrics.writeRunPlots(runDir: dir) }
 
+    /// The plugins (not built in) this run uses, recorded in the run folder so later commands load them.
+    public var plugins = RunPlugins(plugins: [])
+
     public private(set) var method: (any Method)?
+    /// Held from `prepare` until the trainer is released: one process trains into a folder at a time.
+    private var folderLock: RunFolderLock?
     public private(set) var summary = TrainSummary()
 
     public init(spec: RunSpec, registry: Registry = .shared, outDir: URL, resume: Bool = false, quiet: Bool = false) {
@@ -76,12 +81,16 @@ public final class Trainer {
             return Swift.max(batches / s.accumulate, 1)
         }
         method = config.method
-        try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true) } catch {
+            throw RunError.io(path: outDir.path, detail: "cannot create the run folder: \(error.localizedDescription) (choose a writable --out)")
+        }
+        folderLock = try RunFolderLock(runDirectory: outDir)
         let checkpoints = RunCheckpoints(runDirectory: outDir, config: config, resuming: resume)
         let metricsURL = outDir.appendingPathComponent("metrics.jsonl")
         let start = try restoreOrStart(config, checkpoints: checkpoints, metricsURL: metricsURL)
         try ("# Resolved configuration of this run (every value in effect)\n" + ConfigFile.yaml(config.resolvedTree))
             .write(to: outDir.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        try plugins.write(to: outDir)
         let log = try MetricsLog(url: metricsURL)
         try log.tensorBoard?.logConfiguration(of: outDir, step: start.step)
         let s = config.settings
@@ -105,8 +114,9 @@ public final class Trainer {
         }
         let ckpt = try Checkpoint.read(from: checkpoints.directory)
         guard ckpt.state.method == config.methodName, ckpt.state.backbone == config.backboneName else {
-            throw RunError.incompatibleResume(dir: outDir.path, detail: "it was trained with method '\(ckpt.state.method)' and backbone '\(ckpt.state.backbone)'")
+            throw RunError.incompatibleResume(dir: outDir.path, detail: "it was trained with method '\(ckpt.state.method)' and backbone '\(ckpt.state.backbone)', not '\(config.methodName)' and '\(config.backboneName)' (leave --method and --backbone out when resuming)")
         }
+        try checkPosition(ckpt.state, config)
         try Trainer.loadModelState(config.method, ckpt.model, source: checkpoints.directory.path)
         try config.optimizer.loadState(ckpt.optimizer)
         try config.hyperParameters.learningRate.loadState(ckpt.state.scheduleState)
@@ -114,6 +124,21 @@ public final class Trainer {
         try MetricsLog.truncate(metricsURL, afterStep: start.step)
         reporter.message("resuming \(outDir.path) at epoch \(start.epoch + 1), step \(start.step)")
         return start
+    }
+}
+
+extension Trainer {
+    /// A checkpoint's loop position must fit the run being resumed (before anything is written).
+    func checkPosition(_ state: Checkpoint.State, _ config: RunConfiguration) throws {
+        let epochs = config.settings.epochs, batches = config.stepsPerEpoch * config.settings.accumulate
+        let stateFile = outDir.appendingPathComponent("checkpoints/last/state.json").path
+        guard state.epoch >= 0, state.step >= 0, state.batchInEpoch >= 0, state.batchInEpoch <= batches,
+              state.step <= (state.epoch + 1) * config.stepsPerEpoch else {
+            throw RunError.data("\(stateFile) says epoch \(state.epoch), step \(state.step), batch \(state.batchInEpoch), which no run of \(config.stepsPerEpoch) steps per epoch reaches: the checkpoint is damaged (checkpoints/epoch-NNN.safetensors keep the weights of each epoch)")
+        }
+        guard state.epoch <= epochs else {
+            throw RunError.incompatibleResume(dir: outDir.path, detail: "it has already trained \(state.epoch) epochs, more than --epochs \(epochs): pass --epochs \(state.epoch) or more (or leave it out)")
+        }
     }
 }
 

@@ -93,7 +93,7 @@ final class ImageDecoderTests: XCTestCase {
         XCTAssertThrowsError(try ImageDecoder.decode(file: text)) { e in
             guard case .notAnImage(let path, _)? = e as? DataError else { return XCTFail("\(e)") }
             XCTAssertEqual(path, text)
-            XCTAssertTrue("\(e)".contains("skipBadImages"), "says what to do: \(e)")
+            XCTAssertTrue("\(e)".contains("--skip-bad-images") && "\(e)".contains("data.skip_bad_images"), "says what to do: \(e)")
         }
         let empty = dir + "/empty.jpg"
         XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))

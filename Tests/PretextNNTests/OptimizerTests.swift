@@ -128,6 +128,23 @@ final class OptimizerTests: XCTestCase {
         XCTAssertThrowsError(try opt.loadState(["W.exp_avg": Tensor.zeros([3, 4])]))
     }
 
+    /// A damaged checkpoint (step NaN or 1e30, a NaN moment) is refused with the key named, not trapped on.
+    func testImpossibleOptimizerStateIsRefused() throws {
+        let (w, b, _, _) = makeProblem()
+        let opt = try AdamW(groups: [ParameterGroup(name: "all", parameters: [("W", w), ("b", b)])], weightDecay: 0.05)
+        for bad: Float in [.nan, 1e30, -3, 2.5] {
+            XCTAssertThrowsError(try opt.loadState(["step": Tensor(scalar: bad)]), "\(bad)") { e in
+                XCTAssertTrue("\(e)".contains("step") && "\(e)".contains("damaged"), "\(e)")
+            }
+        }
+        var moments = Tensor.zeros([3, 4]).scalars
+        moments[5] = .nan
+        XCTAssertThrowsError(try opt.loadState(["W.exp_avg": Tensor(shape: [3, 4], scalars: moments)])) { e in
+            XCTAssertTrue("\(e)".contains("W.exp_avg") && "\(e)".contains("NaN"), "\(e)")
+        }
+        XCTAssertNoThrow(try opt.loadState(["step": Tensor(scalar: 7), "W.exp_avg": Tensor.zeros([3, 4])]))
+    }
+
     func testDecayGroups() {
         var rng = RNG(seed: 1)
         let vit = VisionTransformer(dim: 16, depth: 1, heads: 2, patchSize: 4, imageSize: 8, rng: &rng)

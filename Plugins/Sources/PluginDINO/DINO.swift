@@ -1,4 +1,4 @@
-import Pretext
+import PretextSDK
 
 /// DINO (Caron, Touvron, Misra, Jégou, Mairal, Bojanowski, Joulin 2021, "Emerging Properties in
 /// Self-Supervised Vision Transformers", arXiv:2104.14294): self-distillation with no labels.
@@ -61,11 +61,7 @@ public final class DINO: Method {
             throw ConfigError.invalidValue(path: "method", detail: "the registered 'dino' loss is not Pretext's DINOLoss")
         }
         loss = l
-        let m = try b.config.float("momentum", 0.996, "teacher EMA momentum (at the start when momentum_cosine)")
-        let cosine = try b.config.bool("momentum_cosine", true, "raise the momentum to 1 along a cosine over training, per step")
-        guard (0...1).contains(m) else { throw ConfigError.invalidValue(path: "method.momentum", detail: "\(m) must be in [0, 1]") }
-        momentumTargets = [MomentumTarget(online: backbone, target: teacherBackbone, start: m, end: 1, cosine: cosine),
-                           MomentumTarget(online: head, target: teacherHead, start: m, end: 1, cosine: cosine)]
+        momentumTargets = try b.momentumTargets([(backbone, teacherBackbone), (head, teacherHead)], momentum: 0.996, cosine: true)
 
         // Crop sizes follow the backbone's input size unless the user sets them.
         var native = 224, patch = 1

@@ -1,4 +1,4 @@
-import Pretext
+import PretextSDK
 
 /// Jigsaw puzzles (Noroozi & Favaro 2016, "Unsupervised Learning of Visual Representations by Solving
 /// Jigsaw Puzzles", arXiv:1603.09246).

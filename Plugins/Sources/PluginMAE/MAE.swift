@@ -1,5 +1,5 @@
 import Foundation
-import Pretext
+import PretextSDK
 
 /// MAE (He, Chen, Xie, Li, Dollár, Girshick 2021, "Masked Autoencoders Are Scalable Vision Learners",
 /// arXiv:2111.06377), as Lightly's MAE (`MaskedVisionTransformerTIMM` + `MAEDecoderTIMM`).

@@ -1,4 +1,4 @@
-import Pretext
+import PretextSDK
 
 /// MoCo v2 (Chen, Fan, Girshick, He 2020, "Improved Baselines with Momentum Contrastive Learning",
 /// arXiv:2003.04297; after MoCo, He et al. 2019, arXiv:1911.05722), as Lightly's CIFAR-10 benchmark.
@@ -40,10 +40,7 @@ public final class MoCo: Method {
         loss = l
         splits = try b.config.int("batchnorm_splits", 8, "batch-norm statistics over this many splits of the batch, key batch shuffled (1 = plain BN)")
         for m in [backbone, keyBackbone] as [Module] { try BatchNormSplits.set(splits, in: m) }
-        let m = try b.config.float("momentum", 0.99, "key encoder EMA momentum")
-        let cosine = try b.config.bool("momentum_cosine", false, "move the momentum from `momentum` to 1 along a cosine")
-        momentumTargets = [MomentumTarget(online: backbone, target: keyBackbone, start: m, end: 1, cosine: cosine),
-                           MomentumTarget(online: projection, target: keyProjection, start: m, end: 1, cosine: cosine)]
+        momentumTargets = try b.momentumTargets([(backbone, keyBackbone), (projection, keyProjection)], momentum: 0.99, cosine: false)
         views = try b.makeViews("mocov2")
     }
 

@@ -1,4 +1,4 @@
-import Pretext
+import PretextSDK
 
 /// Rotation prediction, RotNet (Gidaris, Singh, Komodakis 2018, "Unsupervised Representation Learning by
 /// Predicting Image Rotations", arXiv:1803.07728).

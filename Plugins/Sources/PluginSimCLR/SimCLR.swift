@@ -1,4 +1,4 @@
-import Pretext
+import PretextSDK
 
 /// SimCLR (Chen, Kornblith, Norouzi, Hinton 2020, "A Simple Framework for Contrastive Learning of
 /// Visual Representations", arXiv:2002.05709), as Lightly's `examples/pytorch/simclr.py`.

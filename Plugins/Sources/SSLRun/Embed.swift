@@ -42,6 +42,7 @@ struct Embed: ParsableCommand {
         }
         let run: RunArtifacts, dataset: ImageFolderDataset
         do {
+            try Host.shared?.restorePlugins(of: runDir)
             run = try RunArtifacts.load(runDir: runDir, checkpoint: checkpoint)
             dataset = try ImageFolderDataset(root: data)
         } catch { throw CommandFailure(message: "\(error)") }

@@ -14,6 +14,7 @@ struct EvalInputs: ParsableArguments {
     /// Opens the run and both folders, and computes their features (`normalizeRows` for kNN).
     func features(normalizeRows: Bool, quiet: Bool) throws -> (RunArtifacts, FeatureExtractor.Features, FeatureExtractor.Features) {
         let run: RunArtifacts
+        try Host.shared?.restorePlugins(of: runDir)
         do { run = try RunArtifacts.load(runDir: runDir, checkpoint: checkpoint) } catch { throw CommandFailure(message: "\(error)") }
         let (trainSet, testSet) = try LabelledFolders.open(train: train, test: test, purpose: "evaluation")
         let start = Date()

@@ -26,6 +26,7 @@ struct Export: ParsableCommand {
         guard ["safetensors", "detectron2"].contains(format) else {
             throw CommandFailure(message: "unknown --format '\(format)': use safetensors or detectron2")
         }
+        try Host.shared?.restorePlugins(of: runDir)
         let loaded = try RunArtifacts.load(runDir: runDir, checkpoint: checkpoint)
         let backbone = loaded.method.backbone
         let state = backbone.stateDict()

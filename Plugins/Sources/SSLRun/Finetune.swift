@@ -72,6 +72,7 @@ struct Finetune: ParsableCommand {
         var origin: String
         do {
             if let runDir {
+                try Host.shared?.restorePlugins(of: runDir)
                 let run = try RunArtifacts.load(runDir: runDir, checkpoint: checkpoint)
                 norm = run.normalization
                 if randomInit || initFrom != nil {

@@ -26,6 +26,8 @@ final class Host {
     nonisolated(unsafe) static var shared: Host?
     let loader: PluginLoader
     var warnings: [String] = []
+    /// Plugin files found in the built-in folders (not recorded in run folders).
+    var builtinFiles: Set<String> = []
 
     private init(loader: PluginLoader) { self.loader = loader }
 
@@ -34,7 +36,12 @@ final class Host {
         try Builtins.register(in: .shared)
         let host = Host(loader: PluginLoader(registry: .shared))
         let exe = URL(fileURLWithPath: CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0] : (Bundle.main.executablePath ?? CommandLine.arguments[0]))
+        let builtinDirs = PluginLoader.builtinDirectories(executable: exe)
         let auto = PluginLoader.discover(executable: exe, environment: ProcessInfo.processInfo.environment, explicit: [])
+        host.builtinFiles = Set(PluginLoader.discover(executable: exe, environment: [:], explicit: []).map { $0.resolvingSymlinksInPath().path })
+        let envDirs = (ProcessInfo.processInfo.environment["PRETEXT_PLUGIN_PATH"] ?? "").split(separator: ":").map(String.init)
+        Registry.shared.pluginSearchNote = (builtinDirs.map(\.path) + envDirs.map { "\($0) (PRETEXT_PLUGIN_PATH)" }
+            + explicitPlugins.map { "\($0) (--plugin)" }).joined(separator: ", ")
         for file in auto {
             do { try host.loader.load(file) } catch {
                 host.warnings.append("\(error)")
@@ -48,5 +55,17 @@ final class Host {
         }
         shared = host
         return host
+    }
+
+    /// The plugins loaded that are not built in, as a run folder records them.
+    func pluginRecord() throws -> RunPlugins {
+        try RunPlugins.describing(loader.loaded.filter { !builtinFiles.contains($0) }, registry: .shared)
+    }
+
+    /// Loads the plugins the run in `runDir` was trained with (see `RunPlugins`).
+    func restorePlugins(of runDir: String) throws {
+        do { try RunPlugins.restore(runDir: URL(fileURLWithPath: runDir), loader: loader) } catch {
+            throw CommandFailure(message: "\(error)")
+        }
     }
 }

@@ -24,7 +24,8 @@ struct Train: ParsableCommand {
     @OptionGroup var pluginOptions: PluginOptions
 
     func run() throws {
-        try pluginOptions.boot(quiet: quiet)
+        let host = try pluginOptions.boot(quiet: quiet)
+        if let resume { try host.restorePlugins(of: resume) }
         InterruptFlag.install()
         var flags = training.configValues
         if let seed { flags["train.seed"] = .int(seed) }
@@ -40,6 +41,7 @@ struct Train: ParsableCommand {
                 throw CommandFailure(message: "\(RunError.nothingToResume(dir: resume))")
             }
             configFile = configFile ?? saved
+            try Train.checkResumeFlags(saved: saved, method: training.method, backbone: training.backbone, sets: training.sets)
         } else if let out {
             outDir = URL(fileURLWithPath: out)
         } else {
@@ -49,6 +51,7 @@ struct Train: ParsableCommand {
         }
         let spec = try RunSpec.assemble(registry: .shared, configFile: configFile, methodOverride: training.method, flags: flags, sets: training.sets)
         let trainer = Trainer(spec: spec, outDir: outDir, resume: resume != nil, quiet: quiet)
+        trainer.plugins = try host.pluginRecord()
         trainer.epochHook = try OnlineEvaluation.hook(spec: spec, outDir: outDir, reporter: trainer.reporter)
         do {
             let summary = try trainer.run()
@@ -62,3 +65,33 @@ struct Train: ParsableCommand {
         }
     }
 }
+
+extension Train {
+    /// `--resume RUN` with a method or backbone other than the run's is refused before anything is
+    /// built or written, naming the recorded value and the conflicting one.
+    static func checkResumeFlags(saved: String, method: String?, backbone: String?, sets: [String]) throws {
+        let tree = try ConfigFile.load(saved)
+        var given: [(key: String, value: String)] = []
+        if let method { given.append(("method.name", method)) }
+        if let backbone { given.append(("backbone.name", backbone)) }
+        for s in sets {
+            let parts = s.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, ["method.name", "backbone.name", "backbone.width", "backbone.patch_size", "backbone.cifar_stem"].contains(parts[0]) {
+                given.append((parts[0], parts[1]))
+            }
+        }
+        for (key, value) in given {
+            let path = key.split(separator: ".").map(String.init)
+            func number(_ v: ConfigValue) -> Double? {
+                if case let .int(i) = v { return Double(i) }
+                if case let .double(d) = v { return d }
+                return nil
+            }
+            let new = ConfigValue.parseScalar(value)
+            guard let recorded = tree[path[0]]?[path[1]], new != recorded else { continue }
+            if let a = number(new), let b = number(recorded), a == b { continue }
+            throw CommandFailure(message: "\(RunError.incompatibleResume(dir: URL(fileURLWithPath: saved).deletingLastPathComponent().path, detail: "it was trained with \(key) = \(recorded), not \(value): leave \(key) out to continue it, or start a new run with --out"))")
+        }
+    }
+}
+

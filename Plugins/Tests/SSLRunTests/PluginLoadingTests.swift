@@ -65,6 +65,9 @@ final class PluginLoadingTests: XCTestCase {
         XCTAssertEqual(build.status, 0, "building the generated plugin failed:\n\(build.all.suffix(3000))")
         let so = pkg.appendingPathComponent(".build/release/libMyMethod.so")
         XCTAssertTrue(FileManager.default.fileExists(atPath: so.path))
+        // The generated package's own test compiles and passes as generated (release: reuses the build above).
+        let test = try SSLRun.exec(swift, ["swift", "test", "-c", "release", "--disable-swift-testing", "--package-path", pkg.path], timeout: 1500)
+        XCTAssertEqual(test.status, 0, "the generated plugin's swift test failed:\n\(test.all.suffix(3000))")
 
         let list = try SSLRun.run(["list", "method", "--plugin", so.path])
         XCTAssertEqual(list.status, 0, list.all)
@@ -75,9 +78,47 @@ final class PluginLoadingTests: XCTestCase {
         let train = try SSLRun.run(["--plugin", so.path, "--method", "my-method", "--epochs", "1", "--out", out.path] + SSLRun.tiny)
         XCTAssertEqual(train.status, 0, train.all)
         XCTAssertTrue(train.stdout.contains("done:"), train.all)
-        let resumed = try SSLRun.run(["--plugin", so.path, "--resume", out.path, "--epochs", "2", "--quiet"])
+        // Every later command on the run finds the plugin by itself (the run folder's plugins.json, which
+        // names the file by its real path: .build/release is a symlink).
+        let real = String(cString: realpath(so.path, nil))
+        let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("plugins.json"))) as? [String: Any])
+        let entry = try XCTUnwrap((record["plugins"] as? [[String: Any]])?.first)
+        XCTAssertEqual(entry["path"] as? String, real)
+        XCTAssertEqual(entry["registered"] as? [String], ["method my-method"])
+        let resumed = try SSLRun.run(["--resume", out.path, "--epochs", "2", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.all)
         let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         XCTAssertTrue(metrics.contains("\"epoch\":2"), metrics)
+        let (train2, test2) = try EvalFixtures.labelledFolders(dir.appendingPathComponent("labelled"), perClass: 4)
+        let knn = try SSLRun.run(["eval", "knn", out.path, "--train", train2.path, "--test", test2.path, "--k", "3", "--quiet"])
+        XCTAssertEqual(knn.status, 0, knn.all)
+        let weights = dir.appendingPathComponent("w.safetensors")
+        let export = try SSLRun.run(["export", out.path, "--out", weights.path])
+        XCTAssertEqual(export.status, 0, export.all)
+
+        // Moved: the error names the recorded file and the flag; --plugin with the new place works.
+        let elsewhere = dir.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let moved = elsewhere.appendingPathComponent("libMyMethod.so")
+        try FileManager.default.moveItem(at: so, to: moved)
+        let lost = try SSLRun.run(["export", out.path, "--out", weights.path])
+        XCTAssertEqual(lost.status, 1, lost.all)
+        XCTAssertTrue(lost.stderr.contains(real) && lost.stderr.contains("no longer there")
+                      && lost.stderr.contains("--plugin") && lost.stderr.contains("my-method"), lost.all)
+        XCTAssertEqual(try SSLRun.run(["export", out.path, "--out", weights.path, "--plugin", moved.path]).status, 0)
+        // Changed (rebuilt): refused until --plugin says to use it as it is now.
+        try FileManager.default.moveItem(at: moved, to: so)
+        let handle = try FileHandle(forWritingTo: so)
+        handle.seekToEndOfFile()
+        handle.write(Data(repeating: 0, count: 16))
+        try handle.close()
+        let changed = try SSLRun.run(["export", out.path, "--out", weights.path])
+        XCTAssertEqual(changed.status, 1, changed.all)
+        XCTAssertTrue(changed.stderr.contains("has changed") && changed.stderr.contains("--plugin \(real)"), changed.all)
+        XCTAssertEqual(try SSLRun.run(["export", out.path, "--out", weights.path, "--plugin", so.path]).status, 0)
+        // A method nobody registered says where plugins were looked for and how to add one.
+        let unknown = try SSLRun.run(["--method", "my-methd", "--epochs", "1", "--out", dir.appendingPathComponent("x").path] + SSLRun.tiny)
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("plugins were searched in") && unknown.stderr.contains("PRETEXT_PLUGIN_PATH"), unknown.all)
     }
 }

@@ -1,4 +1,4 @@
-import Pretext
+import PretextSDK
 
 // The two C entry points every Pretext plugin exports. ssl-run calls the first before anything else:
 // `PluginABI.compiledVersion` is compiled into this library, so a plugin built against another Pretext

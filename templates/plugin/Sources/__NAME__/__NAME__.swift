@@ -1,4 +1,4 @@
-import Pretext
+import PretextSDK
 
 /// __NAME__: a new self-supervised method (edit this doc comment: paper, authors, arXiv id, defaults).
 ///
@@ -7,7 +7,8 @@ import Pretext
 /// and the NT-Xent loss from the kit. Replace the parts that make your method different.
 /// Defaults (see `defaults` below): projection 2048 → 128, temperature 0.5, SimCLR views.
 public final class __NAME__: Method {
-    // 1. The networks. Everything in `modules` is trained by the runner's optimizer and saved in checkpoints.
+    // 1. The networks. Everything in `modules` is saved in checkpoints; the runner's optimizer trains the
+    //    parameters that require gradients (frozen momentum targets, made with `EMA.copy`, are skipped).
     public let backbone: any Backbone
     let projection: any Head
     public var modules: [String: Module] { ["backbone": backbone, "projection": projection] }
@@ -34,10 +35,20 @@ public final class __NAME__: Method {
         return StepOutput(loss: try loss([z0, z1]))
     }
 
-    // 5. Optional hooks (default: nothing):
-    //    var momentumTargets: [MomentumTarget]  — EMA copies the runner updates each step (MoCo/BYOL/DINO style)
-    //    func afterStep(_ context: StepContext)  — queues, centres, anything not updated by gradients
-    //    func extraState() / loadExtraState(_:) — state to keep in checkpoints besides parameters
+    // 5. Optional hooks (default: nothing). A momentum method (MoCo/BYOL/DINO style) keeps an EMA copy
+    //    of its networks that the runner updates at the start of every optimizer step; uncomment to try:
+    //
+    //    let targetBackbone: any Backbone          // also add it to `modules` as "target_backbone"
+    //    public let momentumTargets: [MomentumTarget]
+    //    // in init, after the online networks exist:
+    //    targetBackbone = try b.makeBackbone()
+    //    try EMA.copy(into: targetBackbone, from: backbone)     // same weights, frozen
+    //    momentumTargets = try b.momentumTargets([(backbone, targetBackbone)], momentum: 0.99, cosine: true)
+    //    // in step: let target = try noGrad { try targetBackbone(batch.views[1]) }
+    //
+    //    func afterStep(_ context: StepContext)  — after the optimizer step: queues, centres, anything not
+    //                                              updated by gradients (losses only read such state)
+    //    func extraState() / loadExtraState(_:)  — state to keep in checkpoints besides parameters
 
     /// Default configuration (YAML, one comment per value); `ssl-run defaults __KEY__` prints it.
     public static let defaults = """

@@ -1,5 +1,5 @@
 import XCTest
-import Pretext
+import PretextSDK
 @testable import __NAME__
 
 /// Builds the method through the registry, as ssl-run does, and checks one training step.
@@ -15,11 +15,10 @@ final class __NAME__Tests: XCTestCase {
             viewsConfig: ConfigSection(path: "views", value: try ConfigFile.parse("input_size: 32")),
             backboneName: "resnet18", epochs: 1, context: context)
         let method = try registry.makeMethod("__KEY__", builder)
-        let data = SyntheticShapesDataset(count: 8, size: 32, seed: 0)
-        let loader = DataLoader(dataset: data, transform: method.views, batchSize: 8, shuffle: true, dropLast: true,
-                                seed: 0, workers: 1, prefetch: 1)
-        var batches = loader.epoch(0, startingAt: 0)
-        let batch = try XCTUnwrap(try batches.next())
+        let data = try SyntheticShapesDataset(count: 8, size: 32, seed: 0)
+        let loader = try DataLoader(dataset: data, transform: method.views, batchSize: 8, shuffle: true, dropLast: true,
+                                    seed: 0, workers: 1, prefetch: 1)
+        let batch = try XCTUnwrap(try loader.epoch(0).nextBatch())
         let ctx = StepContext(epoch: 0, epochs: 1, step: 0, totalSteps: 1, stepsPerEpoch: 1, learningRate: 0.1, rng: RNG(seed: 0))
         let out = try method.step(batch, ctx)
         XCTAssertTrue(out.loss.item.isFinite)

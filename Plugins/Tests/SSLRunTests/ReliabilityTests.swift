@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+/// Bad input through the real binary: each case is an error (exit 1) naming the key or file and what
+/// to do, and nothing already in the run folder is changed by the refused command.
+final class ReliabilityTests: XCTestCase {
+    func config(_ run: URL) throws -> String { try String(contentsOf: run.appendingPathComponent("config.yaml"), encoding: .utf8) }
+
+    func testAPlainValueWhereASectionBelongsIsAnError() throws {
+        let dir = try SSLRun.temporaryDirectory("shape")
+        let file = dir.appendingPathComponent("c.yaml")
+        try "method: moco\n".write(to: file, atomically: true, encoding: .utf8)
+        let r = try SSLRun.run(["--config", file.path, "--epochs", "1", "--out", dir.appendingPathComponent("run").path] + SSLRun.tiny)
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.stderr.contains("'method' must be a section") && r.stderr.contains("name: moco"), r.all)
+        let nested = try SSLRun.run(["--method", "simclr", "--set", "method.projection=128", "--epochs", "1",
+                                     "--out", dir.appendingPathComponent("run2").path] + SSLRun.tiny)
+        XCTAssertEqual(nested.status, 1, nested.all)
+        XCTAssertTrue(nested.stderr.contains("method.projection") && nested.stderr.contains("a section"), nested.all)
+    }
+
+    func testResumeThatCannotFitIsRefusedBeforeAnythingIsWritten() throws {
+        let dir = try SSLRun.temporaryDirectory("resume-guard")
+        let run = dir.appendingPathComponent("run")
+        XCTAssertEqual(try SSLRun.run(["--method", "simclr", "--epochs", "2", "--out", run.path] + SSLRun.tiny).status, 0)
+        let before = try config(run)
+
+        let fewer = try SSLRun.run(["--resume", run.path, "--epochs", "1", "--quiet"])
+        XCTAssertEqual(fewer.status, 1, fewer.all)
+        XCTAssertTrue(fewer.stderr.contains("already trained 2 epochs") && fewer.stderr.contains("--epochs 2"), fewer.all)
+        let other = try SSLRun.run(["--resume", run.path, "--method", "moco", "--quiet"])
+        XCTAssertEqual(other.status, 1, other.all)
+        XCTAssertTrue(other.stderr.contains("method.name = simclr, not moco"), other.all)
+        let width = try SSLRun.run(["--resume", run.path, "--set", "backbone.width=0.5", "--quiet"])
+        XCTAssertEqual(width.status, 1, width.all)
+        XCTAssertTrue(width.stderr.contains("backbone.width = 0.125, not 0.5"), width.all)
+        XCTAssertEqual(try config(run), before, "a refused resume must not rewrite config.yaml")
+        XCTAssertEqual(try SSLRun.run(["--resume", run.path, "--quiet"]).status, 0)
+
+        // A damaged loop position in state.json: named, not trapped on.
+        let state = run.appendingPathComponent("checkpoints/last/state.json")
+        var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as? [String: Any])
+        json["step"] = 999_999
+        try JSONSerialization.data(withJSONObject: json).write(to: state)
+        let damaged = try SSLRun.run(["--resume", run.path, "--epochs", "3", "--quiet"])
+        XCTAssertEqual(damaged.status, 1, damaged.all)
+        XCTAssertTrue(damaged.stderr.contains("state.json") && damaged.stderr.contains("damaged"), damaged.all)
+        XCTAssertEqual(try config(run), before)
+    }
+
+    func testASecondWriterOnOneRunFolderIsRefusedWithTheHoldersPID() throws {
+        let dir = try SSLRun.temporaryDirectory("lock")
+        let run = dir.appendingPathComponent("run")
+        let first = Process()
+        first.executableURL = SSLRun.binary
+        first.arguments = ["--method", "simclr", "--epochs", "50", "--out", run.path] + SSLRun.tiny
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        defer { if first.isRunning { first.terminate(); first.waitUntilExit() } }
+        let metrics = run.appendingPathComponent("metrics.jsonl")
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: metrics.path), Date() < deadline { usleep(50_000) }
+        XCTAssertTrue(first.isRunning, "the first run ended too early for the test")
+        let second = try SSLRun.run(["--method", "simclr", "--epochs", "1", "--out", run.path] + SSLRun.tiny)
+        XCTAssertEqual(second.status, 1, second.all)
+        XCTAssertTrue(second.stderr.contains("in use by process \(first.processIdentifier)"), second.all)
+        let resume = try SSLRun.run(["--resume", run.path, "--quiet"])
+        XCTAssertEqual(resume.status, 1, resume.all)
+        XCTAssertTrue(resume.stderr.contains("in use by process"), resume.all)
+    }
+}
+
+extension ReliabilityTests {
+    /// Zero or negative sizes and rates are errors naming the key (they divided by zero or trapped).
+    func testZeroAndNegativeSizesAreErrors() throws {
+        let dir = try SSLRun.temporaryDirectory("sizes")
+        for (set, key) in [("method.projection.output_dim=0", "method.projection.output_dim"),
+                           ("method.projection.hidden_dim=-1", "method.projection.hidden_dim"),
+                           ("backbone.width=0", "backbone.width"), ("optimizer.lr=-0.1", "optimizer.lr"),
+                           ("method.temperature=0", "method.temperature")] {
+            let r = try SSLRun.run(["--method", "simclr", "--epochs", "1", "--out", dir.appendingPathComponent(key).path] + SSLRun.tiny + ["--set", set])
+            XCTAssertEqual(r.status, 1, "\(set): \(r.all)")
+            XCTAssertTrue(r.stderr.contains(key), "\(set): \(r.all)")
+        }
+    }
+}
