@@ -9,14 +9,12 @@ import PretextTensor
 /// The host compares the reported version with `hostVersion` before running anything else of the
 /// plugin: a plugin built against another framework version would crash on the first changed
 /// protocol requirement, so it is refused with a message instead.
+///
+/// The version is not a number anyone bumps: it is the identity of the plugin-facing surface (a hash
+/// of the declarations of PretextTensor, NN, Data, Core and Kit), written into
+/// `PluginABI+Surface.swift` by `PluginABISurfaceTests`, which fails whenever the sources no longer
+/// match it and says how to regenerate it (`PRETEXT_UPDATE_ABI=1 swift test --filter PluginABISurface`).
 public enum PluginABI {
-    /// The version of the framework loaded in this process. Bump together with `compiledVersion`
-    /// whenever a plugin-facing protocol, type layout or registry signature changes.
-    public static let hostVersion: Int32 = 3
-
-    /// The version a plugin was compiled against (emitted into the plugin's own binary).
-    @_alwaysEmitIntoClient
-    public static var compiledVersion: Int32 { 3 }
 
     public static let versionSymbol = "pretext_plugin_abi_version"
     public static let registerSymbol = "pretext_plugin_register"
@@ -39,5 +37,13 @@ public enum PluginABI {
             lastError = "\(error)"
             return 1
         }
+    }
+}
+
+extension PluginABI {
+    /// An identity as 8 hex digits (for messages).
+    public static func hex(_ identity: Int32) -> String {
+        let s = String(UInt32(bitPattern: identity), radix: 16)
+        return String(repeating: "0", count: 8 - s.count) + s
     }
 }

@@ -16,7 +16,7 @@ public enum PluginError: Error, CustomStringConvertible {
         case let .noEntryPoint(path, symbol):
             return "'\(path)' is a shared library but not a Pretext plugin: it has no '\(symbol)' entry point\n  plugins declare it with @_cdecl(\"\(symbol)\") (see templates/plugin)"
         case let .abiMismatch(path, plugin, host):
-            return "plugin '\(path)' was built for Pretext plugin ABI \(plugin), but this ssl-run has ABI \(host): rebuild the plugin against this version of Pretext (swift build in the plugin's package)"
+            return "plugin '\(path)' was built for Pretext plugin ABI \(plugin) (surface \(PluginABI.hex(plugin))), but this ssl-run has ABI \(host) (surface \(PluginABI.hex(host))): the framework's plugin-facing declarations differ; rebuild the plugin against this version of Pretext (swift build in the plugin's package)"
         case let .registrationFailed(path, detail):
             return "plugin '\(path)' failed while registering: \(detail)"
         }

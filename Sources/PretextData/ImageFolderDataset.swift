@@ -176,10 +176,16 @@ public struct ImageFolderDataset: Dataset {
         // os.walk visits folders in sorted root-path order; within one, sorted file names.
         var folders: [(rel: String, files: [String])] = []
         var stack: [(String, String)] = [(dir, prefix)]
-        var visited = 0
+        // Each real directory once (device + inode): a symlink loop (`cat/loop -> ..`) or two links to
+        // one folder must not repeat its images.
+        var seen = Set<[UInt64]>()
+        var parent = stat()
+        if stat(dir + "/..", &parent) == 0 { seen.insert([UInt64(parent.st_dev), UInt64(parent.st_ino)]) }   // the dataset root
         while let (abs, rel) = stack.popLast() {
-            visited += 1
-            if visited > 1_000_000 { break } // symlink loops
+            var st = stat()
+            if stat(abs, &st) == 0 {
+                guard seen.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { continue }
+            }
             let entries = try listFolder(abs)
             let files = entries.filter { !$0.isDir && isImageName($0.name) }.map(\.name).sorted(by: codepointLess)
             folders.append((rel, files))

@@ -78,6 +78,9 @@ public final class Trainer {
             guard batches >= 1 else {
                 throw RunError.data("the dataset has \(data.count) images, fewer than one batch of \(s.batchSize): lower --batch-size")
             }
+            if !s.dropLast, data.count % s.batchSize == 1 {
+                throw ConfigError.invalidValue(path: "data.drop_last", detail: "is false, so the last batch of each epoch would hold 1 of the \(data.count) images (batch-norm statistics and contrastive pairs need at least 2): set data.drop_last: true or another data.batch_size")
+            }
             return Swift.max(batches / s.accumulate, 1)
         }
         method = config.method

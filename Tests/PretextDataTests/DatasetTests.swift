@@ -43,6 +43,24 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(clean.labels, [0, 1, 2, 2, 2])
     }
 
+    /// A symlink loop (`cat/loop -> ..`) or a second link to a folder does not repeat images: each
+    /// real directory is walked once (device + inode); a link to a sibling class still counts.
+    func testSymlinkLoopsDoNotMultiplySamples() throws {
+        let a = TestSupport.noiseImage(width: 4, height: 3, seed: 1)
+        var files: [String: Image?] = [:]
+        for i in 0..<15 { files["cat/\(i).png"] = a; files["dog/\(i).png"] = a }
+        let root = try makeFolder(files)
+        try FileManager.default.createSymbolicLink(atPath: root + "/cat/loop", withDestinationPath: "..")
+        try FileManager.default.createSymbolicLink(atPath: root + "/dog/self", withDestinationPath: ".")
+        try FileManager.default.createDirectory(atPath: root + "/dog/sub", withIntermediateDirectories: true)
+        try PNGWriter.write(a, to: root + "/dog/sub/x.png")
+        try FileManager.default.createSymbolicLink(atPath: root + "/dog/sub2", withDestinationPath: "sub")
+        let ds = try ImageFolderDataset(root: root)
+        XCTAssertEqual(ds.count, 31)
+        XCTAssertEqual(ds.labels.filter { $0 == 0 }.count, 15)
+        XCTAssertEqual(Set(ds.relativePaths).count, 31)
+    }
+
     func testImageFolderFlatEmptyAndBadLayouts() throws {
         let a = TestSupport.noiseImage(width: 4, height: 3, seed: 1)
         let flat = try ImageFolderDataset(root: try makeFolder(["b.jpg": a, "a.png": a, "readme.md": nil]))

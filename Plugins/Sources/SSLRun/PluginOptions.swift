@@ -40,6 +40,11 @@ final class Host {
         let auto = PluginLoader.discover(executable: exe, environment: ProcessInfo.processInfo.environment, explicit: [])
         host.builtinFiles = Set(PluginLoader.discover(executable: exe, environment: [:], explicit: []).map { $0.resolvingSymlinksInPath().path })
         let envDirs = (ProcessInfo.processInfo.environment["PRETEXT_PLUGIN_PATH"] ?? "").split(separator: ":").map(String.init)
+        for d in envDirs where !FileManager.default.fileExists(atPath: d) {
+            let w = "PRETEXT_PLUGIN_PATH names \(d), which does not exist (no plugins loaded from it)"
+            host.warnings.append(w)
+            if !quiet { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        }
         Registry.shared.pluginSearchNote = (builtinDirs.map(\.path) + envDirs.map { "\($0) (PRETEXT_PLUGIN_PATH)" }
             + explicitPlugins.map { "\($0) (--plugin)" }).joined(separator: ", ")
         for file in auto {

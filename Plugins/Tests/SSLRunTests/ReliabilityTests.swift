@@ -85,3 +85,19 @@ extension ReliabilityTests {
         }
     }
 }
+
+extension ReliabilityTests {
+    /// drop_last: false with a last batch of one image is refused when the loader is set up (it used to
+    /// fail in batch-norm at the end of the first epoch); a missing PRETEXT_PLUGIN_PATH folder is warned about.
+    func testALastBatchOfOneAndAMissingPluginFolderAreReported() throws {
+        let dir = try SSLRun.temporaryDirectory("lastbatch")
+        let r = try SSLRun.run(["--method", "simclr", "--epochs", "1", "--out", dir.appendingPathComponent("run").path] + SSLRun.tiny
+                               + ["--set", "data.drop_last=false", "--set", "data.synthetic_count=49"])
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.stderr.contains("data.drop_last") && r.stderr.contains("1 of the 49 images"), r.all)
+        let missing = dir.appendingPathComponent("no-such-folder").path
+        let list = try SSLRun.run(["list", "method"], env: ["PRETEXT_PLUGIN_PATH": missing])
+        XCTAssertEqual(list.status, 0, list.all)
+        XCTAssertTrue(list.stderr.contains("PRETEXT_PLUGIN_PATH names \(missing), which does not exist"), list.all)
+    }
+}
