@@ -53,6 +53,14 @@ extension Builtins {
             ProjectionHead.byolPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 4096, "hidden width", range: 1...1_048_576),
                                           outDim: try c.int("output_dim", 256, "embedding size", range: 1...1_048_576), rng: &ctx.rng)
         }
+        try r.registerHead("simsiam-projection", summary: "SimSiam projector: 3 × Linear-BN (ReLU between), output BN without affine") { c, inDim, ctx in
+            ProjectionHead.simsiamProjection(inDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "hidden width", range: 1...1_048_576),
+                                             outDim: try c.int("output_dim", 2048, "embedding size", range: 1...1_048_576), rng: &ctx.rng)
+        }
+        try r.registerHead("simsiam-prediction", summary: "SimSiam predictor: Linear-BN-ReLU-Linear bottleneck") { c, inDim, ctx in
+            ProjectionHead.simsiamPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 512, "bottleneck width", range: 1...1_048_576),
+                                             outDim: try c.int("output_dim", 2048, "output size (the projector's)", range: 1...1_048_576), rng: &ctx.rng)
+        }
         try r.registerHead("dino", summary: "DINO head: MLP, bottleneck, L2-normalise, weight-normalised prototypes") { c, inDim, ctx in
             DINOHead(inputDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "MLP hidden width", range: 1...1_048_576),
                      bottleneckDim: try c.int("bottleneck_dim", 256, "bottleneck before the prototypes", range: 1...1_048_576),

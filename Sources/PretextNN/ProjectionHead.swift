@@ -16,12 +16,16 @@ public final class ProjectionHead: Module, Layer {
         public var activation: Activation?
         /// nil: bias iff no batch norm (Lightly's default).
         public var bias: Bool?
-        public init(_ inDim: Int, _ outDim: Int, batchNorm: Bool = false, activation: Activation? = nil, bias: Bool? = nil) {
+        /// false: the batch norm has no weight and bias (SimSiam's output layer, `affine=False`).
+        public var batchNormAffine: Bool
+        public init(_ inDim: Int, _ outDim: Int, batchNorm: Bool = false, activation: Activation? = nil, bias: Bool? = nil,
+                    batchNormAffine: Bool = true) {
             self.inDim = inDim
             self.outDim = outDim
             self.batchNorm = batchNorm
             self.activation = activation
             self.bias = bias
+            self.batchNormAffine = batchNormAffine
         }
     }
 
@@ -34,7 +38,7 @@ public final class ProjectionHead: Module, Layer {
         var list: [any Layer] = []
         for b in blocks {
             list.append(Linear(b.inDim, b.outDim, bias: b.bias ?? !b.batchNorm, rng: &rng))
-            if b.batchNorm { list.append(BatchNorm(b.outDim)) }
+            if b.batchNorm { list.append(BatchNorm(b.outDim, affine: b.batchNormAffine)) }
             switch b.activation {
             case .relu?: list.append(ReLU())
             case .gelu?: list.append(GELU())
@@ -72,6 +76,21 @@ public final class ProjectionHead: Module, Layer {
     /// BYOL's projector (Grill et al. 2020, arXiv:2006.07733) as Lightly's `BYOLProjectionHead`:
     /// Linear(no bias)-BN-ReLU-Linear(bias). Lightly's defaults: 2048 → 4096 → 256.
     public static func byolProjection(inDim: Int, hiddenDim: Int = 4096, outDim: Int = 256, rng: inout RNG) -> ProjectionHead {
+        ProjectionHead([Block(inDim, hiddenDim, batchNorm: true, activation: .relu), Block(hiddenDim, outDim)], rng: &rng)
+    }
+
+    /// SimSiam's projector (Chen & He 2021, arXiv:2011.10566) as Lightly's `SimSiamProjectionHead`:
+    /// three Linear(no bias)-BN layers, ReLU after the first two, the output BN without affine
+    /// parameters. Lightly's defaults: 2048 → 2048 → 2048 → 2048.
+    public static func simsiamProjection(inDim: Int, hiddenDim: Int = 2048, outDim: Int = 2048, rng: inout RNG) -> ProjectionHead {
+        ProjectionHead([Block(inDim, hiddenDim, batchNorm: true, activation: .relu),
+                        Block(hiddenDim, hiddenDim, batchNorm: true, activation: .relu),
+                        Block(hiddenDim, outDim, batchNorm: true, batchNormAffine: false)], rng: &rng)
+    }
+
+    /// SimSiam's predictor as Lightly's `SimSiamPredictionHead`: Linear(no bias)-BN-ReLU-Linear(bias),
+    /// a bottleneck (defaults 2048 → 512 → 2048).
+    public static func simsiamPrediction(inDim: Int = 2048, hiddenDim: Int = 512, outDim: Int = 2048, rng: inout RNG) -> ProjectionHead {
         ProjectionHead([Block(inDim, hiddenDim, batchNorm: true, activation: .relu), Block(hiddenDim, outDim)], rng: &rng)
     }
 

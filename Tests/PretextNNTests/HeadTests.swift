@@ -40,6 +40,14 @@ final class HeadTests: XCTestCase {
         try check("byol_prediction", ProjectionHead.byolPrediction(inDim: 8, hiddenDim: 32, outDim: 8, rng: &rng))
     }
 
+    func testSimSiamHeads() throws {
+        var rng = RNG(seed: 4)
+        let projection = ProjectionHead.simsiamProjection(inDim: 16, hiddenDim: 32, outDim: 8, rng: &rng)
+        XCTAssertNil((projection.layers.layers.last as? BatchNorm)?.weight)   // the output BN has no affine parameters
+        try check("simsiam_projection", projection)
+        try check("simsiam_prediction", ProjectionHead.simsiamPrediction(inDim: 8, hiddenDim: 4, outDim: 8, rng: &rng))
+    }
+
     func testDINOHead() throws {
         var rng = RNG(seed: 3)
         let h = DINOHead(inputDim: 16, hiddenDim: 32, bottleneckDim: 8, outputDim: 20, rng: &rng)

@@ -25,6 +25,7 @@ import numpy as np
 import torch, torch.nn as nn, torchvision, timm
 from timm.layers.pos_embed import resample_abs_pos_embed
 from lightly.models.modules import (BYOLPredictionHead, BYOLProjectionHead, DINOProjectionHead,
+                                    SimSiamPredictionHead, SimSiamProjectionHead,
                                     MoCoProjectionHead, SimCLRProjectionHead)
 from lightly.models.modules import MaskedVisionTransformerTIMM
 from lightly.utils.lars import LARS
@@ -247,6 +248,8 @@ head_case("simclr_3layers", SimCLRProjectionHead(16, 32, 8, num_layers=3), 16, t
 head_case("moco_v2", MoCoProjectionHead(16, 32, 8), 16)
 head_case("byol_projection", BYOLProjectionHead(16, 32, 8), 16, train=True)
 head_case("byol_prediction", BYOLPredictionHead(8, 32, 8), 8, train=True)
+head_case("simsiam_projection", SimSiamProjectionHead(16, 32, 8), 16, train=True)
+head_case("simsiam_prediction", SimSiamPredictionHead(8, 4, 8), 8, train=True)
 head_case("dino", DINOProjectionHead(16, 32, 8, 20), 16)
 head_case("dino_bn", DINOProjectionHead(16, 32, 8, 20, batch_norm=True), 16, train=True)
 # Gradient through the weight-normalised last layer (weight_g frozen): d/dv of sum(out * x_out).

@@ -1,0 +1,38 @@
+"""The Lightly 1.6 side of the fidelity recipes for methods ../shared/peer/lightly_knn.py does not have,
+written in its pattern and run through its main() (same data, ResNet-18, SGD, schedule, kNN):
+
+    $PEER/bin/python Tests/Fixtures/lightly_extra_methods.py --method simsiam --width 0.25 --epochs 12 \\
+        --train ../shared/data/cifar10/train --test ../shared/data/cifar10/test --seed 0
+
+Set PEER_SCRIPTS to the folder of lightly_knn.py if it is not ../shared/peer beside the repository.
+"""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.environ.get("PEER_SCRIPTS", os.path.join(HERE, "..", "..", "..", "shared", "peer")))
+import lightly_knn  # noqa: E402
+from lightly.loss import NegativeCosineSimilarity  # noqa: E402
+from lightly.models.modules.heads import SimSiamPredictionHead, SimSiamProjectionHead  # noqa: E402
+from lightly.transforms import SimSiamTransform  # noqa: E402
+
+
+def simsiam(bb, dim):
+    """SimSiam (Chen & He 2021, arXiv:2011.10566) as Lightly's examples/pytorch/simsiam.py at the CIFAR
+    scale: SimSiamProjectionHead(dim, 512, 128), SimSiamPredictionHead(128, 64, 128); loss
+    0.5 * (NegCos(p0, z1.detach()) + NegCos(p1, z0.detach())); SimSiamTransform(input_size=32,
+    gaussian_blur=0.0)."""
+    proj, pred = SimSiamProjectionHead(dim, 512, 128), SimSiamPredictionHead(128, 64, 128)
+    crit = NegativeCosineSimilarity()
+
+    def step(views, epoch):
+        z0, z1 = (proj(bb(x)) for x in views)
+        p0, p1 = pred(z0), pred(z1)
+        return 0.5 * (crit(p0, z1.detach()) + crit(p1, z0.detach()))
+    return (lambda: SimSiamTransform(input_size=32, gaussian_blur=0.0)), [proj, pred], step
+
+
+lightly_knn.METHODS["simsiam"] = simsiam
+
+if __name__ == "__main__":
+    lightly_knn.main()
