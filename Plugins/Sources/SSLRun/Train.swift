@@ -8,8 +8,11 @@ struct Train: ParsableCommand {
         abstract: "Pretrain a backbone with a self-supervised method (the default command).",
         discussion: HelpText.reflow("""
         Configuration is layered: built-in defaults < the method's defaults (`ssl-run defaults METHOD`) < --config FILE
-        < the flags below < --set key.path=value. The run folder gets config.yaml (every value in effect), metrics.jsonl
-        and checkpoints/ (written atomically; Ctrl-C saves one and stops; --resume continues exactly).
+        < the flags below < --set key.path=value. schedule, optimizer, views (preset) and backbone are groups: choosing
+        another member (--set schedule.name=plateau) drops the previous one's options. The run folder gets config.yaml
+        (every value in effect), metrics.jsonl, TensorBoard events, plugins.json (plugins that later commands reload)
+        and checkpoints/ (written atomically; Ctrl-C saves one and stops; --resume continues exactly). One process
+        trains into a folder at a time.
         """))
 
     @OptionGroup(title: "What to train") var training: RunOptions
