@@ -29,6 +29,10 @@ extension Builtins {
                 guard patch > 0, image % patch == 0 else {
                     throw ConfigError.invalidValue(path: "backbone.image_size", detail: "\(image) must be a multiple of patch_size \(patch)")
                 }
+                let tokens = (image / patch) * (image / patch)
+                guard tokens <= 16_384 else {
+                    throw ConfigError.invalidValue(path: "backbone.image_size", detail: "\(image) px in patches of \(patch) makes \(tokens) tokens per image (attention is quadratic in them; ViT-S/16 at 224 px has 196): raise backbone.patch_size or lower backbone.image_size")
+                }
                 return VisionTransformer(size, patchSize: patch, imageSize: image, rng: &ctx.rng)
             }
         }

@@ -2,6 +2,8 @@ import XCTest
 @testable import PretextRunner
 import PretextCore
 import PretextKit
+import PretextNN
+import PretextTensor
 
 /// Config groups: a later layer that selects another member drops the earlier layers' options of that
 /// section (the method's defaults included) except the runner's shared keys; the same member merges.
@@ -48,5 +50,21 @@ final class ConfigGroupsTests: XCTestCase {
         let step = try RunSpec.assemble(registry: registry, configFile: file.path, methodOverride: "toy", flags: [:],
                                         sets: ["schedule.name=step"])
         XCTAssertEqual(step.tree["schedule"], try parse("name: step\n"))
+    }
+}
+
+/// The memory estimate: what a configuration needs, refused above the machine's memory with the key.
+final class MemoryEstimateTests: XCTestCase {
+    func testInputBatchAndParametersAreEstimated() throws {
+        var rng = RNG(seed: 0)
+        let net = Linear(1000, 1000, rng: &rng)           // 1,001,000 parameters
+        let views = ConfigSection(path: "views", values: ["input_size": .int(32), "local_views": .int(6)])
+        let e = MemoryEstimate(modules: ["net": net], views: views, batchSize: 10)
+        XCTAssertEqual(e.parameterBytes, 1_001_000 * 16)
+        XCTAssertEqual(e.inputBytes, 10 * 8 * 3 * 32 * 32 * 4)
+        XCTAssertNoThrow(try e.check(physicalMemory: 1e9))
+        XCTAssertThrowsError(try e.check(physicalMemory: 1e6)) { XCTAssertTrue("\($0)".contains("views.input_size"), "\($0)") }
+        let huge = MemoryEstimate(modules: [:], views: ConfigSection(path: "views", values: ["input_size": .int(100_000)]), batchSize: 128)
+        XCTAssertThrowsError(try huge.check(physicalMemory: 24e9)) { XCTAssertTrue("\($0)".contains("GB"), "\($0)") }
     }
 }

@@ -101,3 +101,19 @@ extension ReliabilityTests {
         XCTAssertTrue(list.stderr.contains("PRETEXT_PLUGIN_PATH names \(missing), which does not exist"), list.all)
     }
 }
+
+extension ReliabilityTests {
+    /// Sizes that cannot fit are refused with the figure and the key, before anything that size is
+    /// allocated (they used to end in "failed to allocate 120000000032 bytes").
+    func testSizesBeyondTheMachineAreRefusedWithTheFigure() throws {
+        let dir = try SSLRun.temporaryDirectory("huge")
+        let big = try SSLRun.run(["--method", "simclr", "--epochs", "1", "--out", dir.appendingPathComponent("a").path] + SSLRun.tiny
+                                 + ["--set", "views.input_size=100000"])
+        XCTAssertEqual(big.status, 1, big.all)
+        XCTAssertTrue(big.stderr.contains("views.input_size") && big.stderr.contains("GB") && big.stderr.contains("data.batch_size"), big.all)
+        let tokens = try SSLRun.run(["--method", "mae", "--backbone", "vit-t", "--set", "backbone.patch_size=1",
+                                     "--set", "backbone.image_size=4096", "--epochs", "1", "--out", dir.appendingPathComponent("b").path, "--quiet"])
+        XCTAssertEqual(tokens.status, 1, tokens.all)
+        XCTAssertTrue(tokens.stderr.contains("backbone.image_size") && tokens.stderr.contains("tokens"), tokens.all)
+    }
+}
