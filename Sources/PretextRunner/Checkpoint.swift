@@ -18,6 +18,24 @@ public struct Checkpoint {
         public var pretextABI: Int32
         public var method: String
         public var backbone: String
+        /// Loss summed over the batches of `epoch` already trained, and their count (a mid-epoch
+        /// checkpoint), so the resumed epoch's `epoch_loss` covers the whole epoch. Absent in older files.
+        public var epochLossSum: Double? = nil
+        public var epochBatches: Int? = nil
+
+        public init(epoch: Int, step: Int, batchInEpoch: Int, seed: UInt64, scheduleState: [Double], pretextABI: Int32,
+                    method: String, backbone: String, epochLossSum: Double? = nil, epochBatches: Int? = nil) {
+            self.epoch = epoch
+            self.step = step
+            self.batchInEpoch = batchInEpoch
+            self.seed = seed
+            self.scheduleState = scheduleState
+            self.pretextABI = pretextABI
+            self.method = method
+            self.backbone = backbone
+            self.epochLossSum = epochLossSum
+            self.epochBatches = epochBatches
+        }
     }
 
     public var model: [(key: String, tensor: Tensor)]

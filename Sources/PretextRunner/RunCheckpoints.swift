@@ -27,10 +27,11 @@ final class RunCheckpoints {
     /// Writes `checkpoints/last`; returns its folder.
     @discardableResult
     func save(method: any Method, optimizer: any Optimizer, schedule: any Schedule,
-              epochsDone: Int, step: Int, batchInEpoch: Int) throws -> URL {
+              epochsDone: Int, step: Int, batchInEpoch: Int, partial: EpochTotals? = nil) throws -> URL {
         let state = Checkpoint.State(epoch: epochsDone, step: step, batchInEpoch: batchInEpoch, seed: seed,
                                      scheduleState: schedule.state, pretextABI: PluginABI.hostVersion,
-                                     method: methodName, backbone: backboneName)
+                                     method: methodName, backbone: backboneName,
+                                     epochLossSum: partial?.lossSum, epochBatches: partial?.batches)
         let url = try Checkpoint(model: Trainer.modelState(method), optimizer: optimizer.state(), state: state)
             .write(to: directory, metadata: metadata)
         last = url.path

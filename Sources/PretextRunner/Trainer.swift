@@ -41,11 +41,12 @@ public final class Trainer {
         let (loop, start) = try prepare()
         if let hook = epochHook, loop.config.evaluation.atStart, !resume { try loop.evaluateBaseline(hook) }
         let settings = loop.settings
-        var skip = start.batchInEpoch
+        var skip = start.batchInEpoch, carried = start.carried
         for epoch in start.epoch..<settings.epochs {
             let started = Date()
-            let totals = try loop.trainEpoch(epoch, skip: skip)
+            let totals = try loop.trainEpoch(epoch, skip: skip, carried: carried)
             skip = 0
+            carried = EpochTotals()
             _ = try loop.finishEpoch(epoch, totals, started: started, evaluate: epochHook, afterEpoch: afterEpochHook,
                                      runDirectory: outDir)
             summary.finalLoss = totals.meanLoss
@@ -64,7 +65,11 @@ public final class Trainer {
     }
 
     /// Where a run starts: epochs done, and batches of the next epoch already trained on.
-    struct StartPosition { var epoch = 0, step = 0, batchInEpoch = 0 }
+    struct StartPosition {
+        var epoch = 0, step = 0, batchInEpoch = 0
+        /// The losses of the batches of `epoch` trained before the checkpoint.
+        var carried = EpochTotals()
+    }
 
     /// Reads the configuration, opens the data, builds the method and optimizer, writes `config.yaml`,
     /// and restores the last checkpoint when resuming.
@@ -123,7 +128,10 @@ public final class Trainer {
         try Trainer.loadModelState(config.method, ckpt.model, source: checkpoints.directory.path)
         try config.optimizer.loadState(ckpt.optimizer)
         try config.hyperParameters.learningRate.loadState(ckpt.state.scheduleState)
-        let start = StartPosition(epoch: ckpt.state.epoch, step: ckpt.state.step, batchInEpoch: ckpt.state.batchInEpoch)
+        var start = StartPosition(epoch: ckpt.state.epoch, step: ckpt.state.step, batchInEpoch: ckpt.state.batchInEpoch)
+        if let sum = ckpt.state.epochLossSum, let n = ckpt.state.epochBatches, sum.isFinite, n >= 0, n <= start.batchInEpoch {
+            start.carried = EpochTotals(lossSum: sum, batches: n)
+        }
         try MetricsLog.truncate(metricsURL, afterStep: start.step)
         reporter.message("resuming \(outDir.path) at epoch \(start.epoch + 1), step \(start.step)")
         return start

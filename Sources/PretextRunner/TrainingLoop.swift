@@ -57,11 +57,12 @@ final class TrainingLoop {
                     rng: RNG(seed: settings.seed, stream: 0x5EED_0000 &+ UInt64(step)))
     }
 
-    /// One epoch of batches, from `skip` (batches already trained on, when resuming mid-epoch).
-    func trainEpoch(_ epoch: Int, skip: Int) throws -> EpochTotals {
+    /// One epoch of batches, from `skip` (batches already trained on, when resuming mid-epoch, whose
+    /// losses `carried` holds).
+    func trainEpoch(_ epoch: Int, skip: Int, carried: EpochTotals = EpochTotals()) throws -> EpochTotals {
         for m in method.modules.values { m.train() }
         for t in method.momentumTargets { t.target.train() }
-        var totals = EpochTotals()
+        var totals = carried
         window.restart()
         let batches = loader.epoch(epoch)
         // The loader is deterministic per (seed, epoch, image): replaying and dropping the batches
@@ -87,7 +88,7 @@ final class TrainingLoop {
                         record: endsStep && (step % settings.logEvery == 0 || batchIndex == batchesPerEpoch))
             if InterruptFlag.isSet {
                 let url = try checkpoints.save(method: method, optimizer: optimizer, schedule: config.hyperParameters.learningRate,
-                                               epochsDone: epoch, step: step, batchInEpoch: batchIndex)
+                                               epochsDone: epoch, step: step, batchInEpoch: batchIndex, partial: totals)
                 throw RunError.interrupted(step: step, checkpoint: url.path)
             }
         }

@@ -66,6 +66,16 @@ final class TrainingRunTests: XCTestCase {
         let resumed = try SSLRun.run(["--resume", cut.path, "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.all)
         try assertSameWeights(straight, cut)
+        // The interrupted epoch's epoch_loss covers all its batches, before and after the interruption.
+        func epochLosses(_ run: URL) throws -> [Double] {
+            try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").compactMap {
+                (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["epoch_loss"] as? Double
+            }
+        }
+        let a = try epochLosses(straight), b = try epochLosses(cut)
+        XCTAssertEqual(a.count, 2)
+        XCTAssertEqual(a.count, b.count)
+        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-9 * max(1, abs(x)), "epoch_loss after a Ctrl-C and --resume") }
     }
 
     func testDivergingLossStopsWithTheStepAndLastCheckpoint() throws {
