@@ -6,7 +6,9 @@ import PretextData
 ///
 /// A method owns its networks and says how one image becomes views (`views`) and how a batch of views
 /// becomes a loss (`step`). Shared work — the optimizer, schedules, EMA updates of `momentumTargets`,
-/// checkpoints, evaluation, logging — lives in the runner, not here.
+/// checkpoints, evaluation, logging — lives in the runner, not here. Per optimizer step the runner
+/// calls, in this order (see `TrainingLoop`): the EMA update of `momentumTargets` → `step` → backward →
+/// the optimizer update → `afterStep`.
 public protocol Method: AnyObject {
     /// Networks to train and checkpoint, by name (the name prefixes their keys in checkpoints).
     var modules: [String: Module] { get }
@@ -14,11 +16,12 @@ public protocol Method: AnyObject {
     var backbone: any Backbone { get }
     /// How one image becomes the views this method needs.
     var views: any Transform { get }
-    /// EMA copies the runner updates after each optimizer step (empty for most methods).
+    /// EMA copies the runner updates at the start of each optimizer step, before `step` (empty for most methods).
     var momentumTargets: [MomentumTarget] { get }
     /// Forward pass and loss for one batch.
     func step(_ batch: Batch, _ context: StepContext) throws -> StepOutput
-    /// After the optimizer step: queues, centres, anything that is not a gradient update.
+    /// After the optimizer update: queues, centres, anything that is not a gradient update (losses only
+    /// read such state, so a loss evaluated twice gives the same value).
     func afterStep(_ context: StepContext) throws
     /// State that is neither a parameter nor a buffer (a MoCo queue, a jigsaw permutation set).
     func extraState() -> [String: Tensor]
