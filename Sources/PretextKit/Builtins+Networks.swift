@@ -10,6 +10,9 @@ extension DINOHead: Head {}
 extension LinearClassifier: Head {}
 
 extension Builtins {
+    /// Valid layer widths (output, hidden, bottleneck sizes): positive, and small enough to allocate.
+    static let widths = 1...1_048_576
+
     /// Backbones, heads and optimizers from PretextNN, under their registry names.
     static func registerNetworks(_ r: Registry) throws {
         for depth in ResNet.Depth.allCases {
@@ -17,7 +20,6 @@ extension Builtins {
                 let cifar = try c.bool("cifar_stem", false, "3×3 stride-1 first conv and no max-pool (for 32 px images)")
                 let width = try c.float("width", 1, "channel multiplier for every stage (0.25 → 16-32-64-128 for resnet18)", greaterThan: 0, atMost: 16)
                 let zero = try c.bool("zero_init_residual", false, "zero the last batch-norm weight of each block")
-                guard width > 0 else { throw ConfigError.invalidValue(path: "backbone.width", detail: "must be positive") }
                 return ResNet(depth, cifarStem: cifar, width: width, zeroInitResidual: zero, rng: &ctx.rng)
             }
         }
@@ -26,7 +28,7 @@ extension Builtins {
             try r.registerBackbone(name, summary: "timm vit_\(size.rawValue)_patch16_224 (options: patch_size, image_size)") { c, ctx in
                 let patch = try c.int("patch_size", 16, "patch side in pixels (4 or 8 for 32 px images)", range: 1...4096)
                 let image = try c.int("image_size", 224, "native input size (other sizes interpolate the position embedding)", range: 1...8192)
-                guard patch > 0, image % patch == 0 else {
+                guard image % patch == 0 else {
                     throw ConfigError.invalidValue(path: "backbone.image_size", detail: "\(image) must be a multiple of patch_size \(patch)")
                 }
                 let tokens = (image / patch) * (image / patch)
@@ -38,37 +40,37 @@ extension Builtins {
         }
 
         try r.registerHead("simclr-projection", summary: "SimCLR head: Linear-BN-ReLU-Linear-BN (Lightly SimCLRProjectionHead)") { c, inDim, ctx in
-            let hidden = try c.int("hidden_dim", 2048, "hidden width (0 = the backbone's feature size)", range: 0...1_048_576)
+            let hidden = try c.int("hidden_dim", 2048, "hidden width (0 = the backbone's feature size)", range: 0...Builtins.widths.upperBound)
             return ProjectionHead.simclr(inDim: inDim, hiddenDim: hidden == 0 ? inDim : hidden,
-                                         outDim: try c.int("output_dim", 128, "embedding size", range: 1...1_048_576),
+                                         outDim: try c.int("output_dim", 128, "embedding size", range: Builtins.widths),
                                          numLayers: try c.int("num_layers", 2, "linear layers", range: 1...64),
                                          batchNorm: try c.bool("batch_norm", true, "batch-norm after each linear"), rng: &ctx.rng)
         }
         try r.registerHead("mocov2-projection", summary: "MoCo v2 head: Linear-ReLU-Linear (Lightly MoCoProjectionHead)") { c, inDim, ctx in
-            let hidden = try c.int("hidden_dim", 2048, "hidden width (0 = the backbone's feature size)", range: 0...1_048_576)
+            let hidden = try c.int("hidden_dim", 2048, "hidden width (0 = the backbone's feature size)", range: 0...Builtins.widths.upperBound)
             return ProjectionHead.mocoV2(inDim: inDim, hiddenDim: hidden == 0 ? inDim : hidden,
-                                         outDim: try c.int("output_dim", 128, "embedding size", range: 1...1_048_576), rng: &ctx.rng)
+                                         outDim: try c.int("output_dim", 128, "embedding size", range: Builtins.widths), rng: &ctx.rng)
         }
         try r.registerHead("byol-projection", summary: "BYOL projector: Linear-BN-ReLU-Linear") { c, inDim, ctx in
-            ProjectionHead.byolProjection(inDim: inDim, hiddenDim: try c.int("hidden_dim", 4096, "hidden width", range: 1...1_048_576),
-                                          outDim: try c.int("output_dim", 256, "embedding size", range: 1...1_048_576), rng: &ctx.rng)
+            ProjectionHead.byolProjection(inDim: inDim, hiddenDim: try c.int("hidden_dim", 4096, "hidden width", range: Builtins.widths),
+                                          outDim: try c.int("output_dim", 256, "embedding size", range: Builtins.widths), rng: &ctx.rng)
         }
         try r.registerHead("byol-prediction", summary: "BYOL predictor: Linear-BN-ReLU-Linear") { c, inDim, ctx in
-            ProjectionHead.byolPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 4096, "hidden width", range: 1...1_048_576),
-                                          outDim: try c.int("output_dim", 256, "embedding size", range: 1...1_048_576), rng: &ctx.rng)
+            ProjectionHead.byolPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 4096, "hidden width", range: Builtins.widths),
+                                          outDim: try c.int("output_dim", 256, "embedding size", range: Builtins.widths), rng: &ctx.rng)
         }
         try r.registerHead("simsiam-projection", summary: "SimSiam projector: 3 × Linear-BN (ReLU between), output BN without affine") { c, inDim, ctx in
-            ProjectionHead.simsiamProjection(inDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "hidden width", range: 1...1_048_576),
-                                             outDim: try c.int("output_dim", 2048, "embedding size", range: 1...1_048_576), rng: &ctx.rng)
+            ProjectionHead.simsiamProjection(inDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "hidden width", range: Builtins.widths),
+                                             outDim: try c.int("output_dim", 2048, "embedding size", range: Builtins.widths), rng: &ctx.rng)
         }
         try r.registerHead("simsiam-prediction", summary: "SimSiam predictor: Linear-BN-ReLU-Linear bottleneck") { c, inDim, ctx in
-            ProjectionHead.simsiamPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 512, "bottleneck width", range: 1...1_048_576),
-                                             outDim: try c.int("output_dim", 2048, "output size (the projector's)", range: 1...1_048_576), rng: &ctx.rng)
+            ProjectionHead.simsiamPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 512, "bottleneck width", range: Builtins.widths),
+                                             outDim: try c.int("output_dim", 2048, "output size (the projector's)", range: Builtins.widths), rng: &ctx.rng)
         }
         try r.registerHead("dino", summary: "DINO head: MLP, bottleneck, L2-normalise, weight-normalised prototypes") { c, inDim, ctx in
-            DINOHead(inputDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "MLP hidden width", range: 1...1_048_576),
-                     bottleneckDim: try c.int("bottleneck_dim", 256, "bottleneck before the prototypes", range: 1...1_048_576),
-                     outputDim: try c.int("output_dim", 65536, "number of prototypes (the softmax size; not the backbone's feature size)", range: 1...1_048_576),
+            DINOHead(inputDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "MLP hidden width", range: Builtins.widths),
+                     bottleneckDim: try c.int("bottleneck_dim", 256, "bottleneck before the prototypes", range: Builtins.widths),
+                     outputDim: try c.int("output_dim", 65536, "number of prototypes (the softmax size; not the backbone's feature size)", range: Builtins.widths),
                      batchNorm: try c.bool("batch_norm", false, "batch-norm in the MLP"),
                      numLayers: try c.int("num_layers", 3, "MLP layers", range: 1...64),
                      freezeLastLayer: try c.int("freeze_last_layer", 1, "epochs during which the prototypes are not updated"),
@@ -77,11 +79,11 @@ extension Builtins {
                      rng: &ctx.rng)
         }
         try r.registerHead("linear", summary: "a linear classifier (Xavier-uniform init)") { c, inDim, ctx in
-            LinearClassifier(inDim: inDim, numClasses: try c.int("output_dim", 10, "classes", range: 1...1_048_576), rng: &ctx.rng)
+            LinearClassifier(inDim: inDim, numClasses: try c.int("output_dim", 10, "classes", range: Builtins.widths), rng: &ctx.rng)
         }
         try r.registerHead("mlp", summary: "an MLP: Linear (BN) ReLU … Linear, widths from hidden_dims") { c, inDim, ctx in
             let hidden = try c.doubles("hidden_dims", [512], "hidden widths").map { Int($0) }
-            let out = try c.int("output_dim", 128, "output width", range: 1...1_048_576)
+            let out = try c.int("output_dim", 128, "output width", range: Builtins.widths)
             let bn = try c.bool("batch_norm", true, "batch-norm after each hidden linear")
             var dims = [inDim] + hidden
             var blocks: [ProjectionHead.Block] = []

@@ -43,7 +43,7 @@ public enum Builtins {
             let bankSize = try c.int("memory_bank_size", 0, "size of the negative queue (0 = none)", range: 0...16_777_216)
             var bank: MemoryBank?
             if bankSize > 0 {
-                let dim = try c.int("memory_bank_dim", 128, "embedding size stored in the queue", range: 1...1_048_576)
+                let dim = try c.int("memory_bank_dim", 128, "embedding size stored in the queue", range: Builtins.widths)
                 bank = MemoryBank(size: bankSize, dim: dim, rng: &ctx.rng)
             }
             return NTXentLoss(temperature: t, memoryBank: bank)

@@ -30,8 +30,7 @@ public final class BYOL: Method {
     public init(_ b: MethodBuilder) throws {
         backbone = try b.makeBackbone()
         projection = try b.makeHead("byol-projection", section: "projection", inputDim: backbone.featureDim)
-        let projectionDim = try b.config.section("projection").int("output_dim", 256)
-        prediction = try b.makeHead("byol-prediction", section: "prediction", inputDim: projectionDim)
+        prediction = try b.makeHead("byol-prediction", section: "prediction", inputDim: projection.outputDim)
         targetBackbone = try b.makeBackbone()
         targetProjection = try b.makeHead("byol-projection", section: "projection", inputDim: backbone.featureDim)
         try EMA.copy(into: targetBackbone, from: backbone)

@@ -23,8 +23,7 @@ public final class SimSiam: Method {
     public init(_ b: MethodBuilder) throws {
         backbone = try b.makeBackbone()
         projection = try b.makeHead("simsiam-projection", section: "projection", inputDim: backbone.featureDim)
-        let projectionDim = try b.config.section("projection").int("output_dim", 2048)
-        prediction = try b.makeHead("simsiam-prediction", section: "prediction", inputDim: projectionDim)
+        prediction = try b.makeHead("simsiam-prediction", section: "prediction", inputDim: projection.outputDim)
         views = try b.makeViews("mocov2")
     }
 
