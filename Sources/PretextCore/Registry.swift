@@ -28,6 +28,9 @@ public final class Registry: @unchecked Sendable {
         public let summary: String
         /// For methods: their default configuration as commented YAML (shown by `ssl-run defaults`).
         public let defaults: String
+        /// For methods: the two-minute demo's sizing as YAML, layered over `defaults` when a run is
+        /// given no data (see `DemoSizing` in the runner); a `demo` section holds `recipe` and `note`.
+        public let demo: String
     }
 
     private var entries: [ComponentKind: [String: (entry: Entry, factory: Any)]] = [:]
@@ -52,16 +55,16 @@ public final class Registry: @unchecked Sendable {
     /// Where registrations come from right now ("built-in" unless a plugin is being loaded).
     public var currentSource: String { locked { pendingSource ?? "built-in" } }
 
-    func register(_ kind: ComponentKind, _ name: String, summary: String, defaults: String = "", factory: Any) throws {
-        try locked { try unlockedRegister(kind, name, summary: summary, defaults: defaults, factory: factory) }
+    func register(_ kind: ComponentKind, _ name: String, summary: String, defaults: String = "", demo: String = "", factory: Any) throws {
+        try locked { try unlockedRegister(kind, name, summary: summary, defaults: defaults, demo: demo, factory: factory) }
     }
 
-    private func unlockedRegister(_ kind: ComponentKind, _ name: String, summary: String, defaults: String, factory: Any) throws {
+    private func unlockedRegister(_ kind: ComponentKind, _ name: String, summary: String, defaults: String, demo: String, factory: Any) throws {
         let key = name.lowercased()
         guard key == name, !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw RegistryError.invalidName(kind: kind, name: name, source: currentSource)
         }
-        let entry = Entry(kind: kind, name: key, source: currentSource, summary: summary, defaults: defaults)
+        let entry = Entry(kind: kind, name: key, source: currentSource, summary: summary, defaults: defaults, demo: demo)
         if let existing = entries[kind]?[key] {
             throw RegistryError.duplicate(kind: kind, name: key, existingSource: existing.entry.source, newSource: entry.source)
         }
@@ -110,9 +113,12 @@ public final class Registry: @unchecked Sendable {
         try register(.optimizer, name, summary: summary, factory: f)
     }
     /// Registers a method with its defaults as YAML text (sections `method`, `optimizer`, `schedule`,
-    /// `train`, `views` …, one comment per value), applied under the user's config.
-    public func registerMethod(_ name: String, summary: String, defaults: String = "", _ f: @escaping MethodFactory) throws {
-        try register(.method, name, summary: summary, defaults: defaults, factory: f)
+    /// `train`, `views` …, one comment per value), applied under the user's config, and optionally the
+    /// sizing of its two-minute demo on the built-in synthetic data (`demo`, YAML of the same sections
+    /// plus a `demo` section: `recipe`, the full recipe to point to, and `note`, said when the demo
+    /// shows no kNN gain).
+    public func registerMethod(_ name: String, summary: String, defaults: String = "", demo: String = "", _ f: @escaping MethodFactory) throws {
+        try register(.method, name, summary: summary, defaults: defaults, demo: demo, factory: f)
     }
 
     func factory<F>(_ kind: ComponentKind, _ name: String, as: F.Type) throws -> F {

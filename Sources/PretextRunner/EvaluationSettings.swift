@@ -11,9 +11,15 @@ public struct EvaluationSettings {
     public var ks: [Int]
     public var temperature: Float
     public var atStart: Bool
+    /// Test images when `testData` is `synthetic`: held-out synthetic shapes (seed `train.seed` + 1).
+    public var syntheticCount: Int
+
+    /// `eval.data: synthetic` scores held-out synthetic shapes against the synthetic training set.
+    public var isSynthetic: Bool { testData == EvaluationSettings.synthetic }
+    public static let synthetic = "synthetic"
 
     public init(eval: ConfigSection) throws {
-        testData = try eval.optionalString("data", "labelled folder for online kNN (class sub-folders); none = off")
+        testData = try eval.optionalString("data", "labelled folder for online kNN (class sub-folders); synthetic = held-out synthetic shapes (with synthetic training data); none = off")
         every = try eval.int("every", 1, "epochs between online kNN evaluations", range: 1...Int.max)
         ks = try eval.ints("k", [20, 200], "neighbours for kNN")
         guard !ks.isEmpty, ks.allSatisfy({ $0 >= 1 }) else {
@@ -24,6 +30,7 @@ public struct EvaluationSettings {
             throw ConfigError.invalidValue(path: "eval.temperature", detail: "is \(temperature); it must be a positive number")
         }
         trainData = try eval.optionalString("train_data", "kNN memory bank folder (default: data.path)")
+        syntheticCount = try eval.int("synthetic_count", 500, "test images when data is synthetic (drawn with seed train.seed + 1)", range: 1...10_000_000)
         atStart = try eval.bool("at_start", true, "also evaluate the untrained network (the random-initialisation baseline)")
     }
 }

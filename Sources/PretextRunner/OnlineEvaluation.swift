@@ -12,23 +12,42 @@ public enum OnlineEvaluation {
     public static func hook(spec: RunSpec, outDir: URL, reporter: ProgressReporter) throws -> ((any Method, Int) throws -> [String: Double])? {
         let settings = try EvaluationSettings(eval: spec.section("eval"))
         let training = try TrainingSettings(train: spec.section("train"), data: spec.section("data"))
-        guard let testDir = settings.testData else { return nil }
-        guard let bankDir = settings.trainData ?? training.dataPath else {
-            return { _, _ in throw RunError.data("online kNN needs labelled training images: set data.path or eval.train_data") }
-        }
+        guard settings.testData != nil else { return nil }
+        let datasets = try evaluationDatasets(settings, training)
         let every = settings.every, ks = settings.ks, temperature = settings.temperature, epochs = training.epochs
         var cached: (bank: any Dataset, test: any Dataset)?
         let normalization = RunArtifacts.Normalization(spec: spec)   // the run's views.mean/std
         return { method, epoch in
             guard (epoch + 1) % every == 0 || epoch + 1 == epochs else { return [:] }
-            if cached == nil {
-                cached = (try ImageFolderDataset(root: bankDir), try ImageFolderDataset(root: testDir))
-            }
+            if cached == nil { cached = try datasets() }
             let result = try KNNEvaluation.run(backbone: method.backbone, bank: cached!.bank, test: cached!.test,
                                                ks: ks, temperature: temperature, extractor: FeatureExtractor(mean: normalization.mean, std: normalization.std))
             reporter.message(result.map { String(format: "%@ %.2f%%", $0.key, 100 * $0.value) }.sorted().joined(separator: "  "))
             return result
         }
+    }
+}
+
+extension OnlineEvaluation {
+    /// The memory bank and the test set, opened on first use: labelled folders, or with
+    /// `eval.data: synthetic` the synthetic training set (`data.synthetic_*`, seed `train.seed`) as the
+    /// bank and `eval.synthetic_count` held-out shapes (seed `train.seed` + 1) as the test set.
+    static func evaluationDatasets(_ settings: EvaluationSettings, _ training: TrainingSettings) throws -> () throws -> (bank: any Dataset, test: any Dataset) {
+        if settings.isSynthetic {
+            guard training.dataPath == nil, settings.trainData == nil else {
+                throw ConfigError.invalidValue(path: "eval.data", detail: "'synthetic' scores held-out synthetic shapes against the synthetic training images; with data.path or eval.train_data set, give a labelled test folder instead")
+            }
+            let size = training.syntheticSize, seed = training.seed
+            let bankCount = training.syntheticCount, testCount = settings.syntheticCount
+            return {
+                (try SyntheticShapesDataset(count: bankCount, size: size, seed: seed),
+                 try SyntheticShapesDataset(count: testCount, size: size, seed: seed &+ 1))
+            }
+        }
+        guard let testDir = settings.testData, let bankDir = settings.trainData ?? training.dataPath else {
+            return { throw RunError.data("online kNN needs labelled training images: set data.path or eval.train_data") }
+        }
+        return { (try ImageFolderDataset(root: bankDir), try ImageFolderDataset(root: testDir)) }
     }
 }
 

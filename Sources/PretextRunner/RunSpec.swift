@@ -26,8 +26,10 @@ public struct RunSpec {
     public init(tree: ConfigValue) { self.tree = tree }
 
     /// Builds the spec: `methodName` picks the method defaults to layer in (from the registry).
+    /// With `demo`, the two-minute demo's sizing goes between the method's defaults and the user's
+    /// layers (`DemoSizing`).
     public static func assemble(registry: Registry, configFile: String?, methodOverride: String?,
-                                flags: [String: ConfigValue], sets: [String]) throws -> RunSpec {
+                                flags: [String: ConfigValue], sets: [String], demo: Bool = false) throws -> RunSpec {
         var tree = try ConfigFile.parse(baseDefaults)
         let fileTree = try configFile.map { try ConfigFile.load($0) }
         let userTree = ConfigGroups.layer(try overrides(flags: flags, sets: sets), over: fileTree ?? .map([:]))
@@ -37,8 +39,16 @@ public struct RunSpec {
         if case let .string(n)? = fileTree?["method"]?["name"] { method = n }
         if let m = methodOverride { method = m }
         if case let .string(n)? = userTree["method"]?["name"] { method = n }
-        if let entry = registry.entry(.method, method), !entry.defaults.isEmpty {
+        let entry = registry.entry(.method, method)
+        if let entry, !entry.defaults.isEmpty {
             tree = ConfigGroups.layer(try ConfigFile.parse(entry.defaults, file: "defaults of method '\(method)'"), over: tree)
+        }
+        if demo {
+            var backbone = "resnet18"
+            if case let .string(b)? = ConfigGroups.layer(userTree, over: tree)["backbone"]?["name"] { backbone = b }
+            let methodDemo = try DemoSizing.methodLayer(entry).layer
+            tree = ConfigGroups.layer(DemoSizing.layer(backbone: backbone, methodDemo: methodDemo), over: tree)
+            tree = ConfigGroups.layer(methodDemo, over: tree)
         }
         tree = ConfigGroups.layer(userTree, over: tree)
         if let m = methodOverride { tree = tree.setting(["method", "name"], to: .string(m)) }

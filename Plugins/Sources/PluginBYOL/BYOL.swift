@@ -78,6 +78,6 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
         try registry.registerMethod("byol", summary: "BYOL (Grill et al. 2020): online network predicts an EMA target's projection, negative cosine",
-                                    defaults: BYOL.defaults) { try BYOL($0) }
+                                    defaults: BYOL.defaults, demo: BYOL.demo) { try BYOL($0) }
     }
 }

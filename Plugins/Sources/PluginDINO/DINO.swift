@@ -177,6 +177,6 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
         try registry.registerMethod("dino", summary: "DINO (Caron et al. 2021): EMA teacher, multi-crop, centred + sharpened self-distillation",
-                                    defaults: DINO.defaults) { try DINO($0) }
+                                    defaults: DINO.defaults, demo: DINO.demo) { try DINO($0) }
     }
 }

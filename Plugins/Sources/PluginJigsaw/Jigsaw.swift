@@ -84,6 +84,6 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
         try registry.registerMethod("jigsaw", summary: "Jigsaw puzzles (Noroozi & Favaro 2016): predict the permutation of 3×3 tiles",
-                                    defaults: Jigsaw.defaults) { try Jigsaw($0) }
+                                    defaults: Jigsaw.defaults, demo: Jigsaw.demo) { try Jigsaw($0) }
     }
 }

@@ -130,6 +130,6 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
         try registry.registerMethod("mae", summary: "MAE (He et al. 2021): mask 75% of ViT patches, decode their pixels",
-                                    defaults: MAE.defaults) { try MAE($0) }
+                                    defaults: MAE.defaults, demo: MAE.demo) { try MAE($0) }
     }
 }

@@ -114,6 +114,6 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
         try registry.registerMethod("moco", summary: "MoCo v2 (Chen et al. 2020): momentum key encoder, queue of 4096 negatives, InfoNCE",
-                                    defaults: MoCo.defaults) { try MoCo($0) }
+                                    defaults: MoCo.defaults, demo: MoCo.demo) { try MoCo($0) }
     }
 }

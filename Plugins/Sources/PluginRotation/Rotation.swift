@@ -56,6 +56,6 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
         try registry.registerMethod("rotation", summary: "RotNet (Gidaris et al. 2018): predict 0/90/180/270° rotations",
-                                    defaults: Rotation.defaults) { try Rotation($0) }
+                                    defaults: Rotation.defaults, demo: Rotation.demo) { try Rotation($0) }
     }
 }

@@ -78,6 +78,6 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
         try registry.registerMethod("simclr", summary: "SimCLR (Chen et al. 2020): two views, projection head, NT-Xent",
-                                    defaults: SimCLR.defaults) { try SimCLR($0) }
+                                    defaults: SimCLR.defaults, demo: SimCLR.demo) { try SimCLR($0) }
     }
 }

@@ -61,6 +61,6 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
         try registry.registerMethod("simsiam", summary: "SimSiam (Chen & He 2021): predictor + stop-gradient, negative cosine, no negatives",
-                                    defaults: SimSiam.defaults) { try SimSiam($0) }
+                                    defaults: SimSiam.defaults, demo: SimSiam.demo) { try SimSiam($0) }
     }
 }

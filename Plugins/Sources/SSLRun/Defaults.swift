@@ -11,6 +11,9 @@ struct Defaults: ParsableCommand {
     @Argument(help: "Method name.") var method: String
     @Option(name: .customLong("set"), help: ArgumentHelp("Override one value first, e.g. --set schedule.name=plateau (repeatable).", valueName: "key.path=value"))
     var sets: [String] = []
+    @Flag(help: "Print the two-minute demo's configuration (what `ssl-run --method METHOD` runs given no data).")
+    var demo = false
+    @Option(help: "Backbone for the demo's sizing (resnet18, vit-s, …); with --demo.") var backbone: String?
     @OptionGroup var pluginOptions: PluginOptions
 
     func run() throws {
@@ -19,10 +22,17 @@ struct Defaults: ParsableCommand {
             let valid = Registry.shared.names(.method)
             throw CommandFailure(message: "\(ConfigError.unknownName(kind: "method", name: method, suggestion: Suggest.closest(to: method, in: valid), valid: valid))")
         }
-        let spec = try RunSpec.assemble(registry: .shared, configFile: nil, methodOverride: e.name, flags: [:], sets: sets)
+        var flags: [String: ConfigValue] = [:]
+        if let backbone { flags["backbone.name"] = .string(backbone) }
+        let spec = try RunSpec.assemble(registry: .shared, configFile: nil, methodOverride: e.name, flags: flags, sets: sets, demo: demo)
         let config = try RunConfiguration(spec: spec, registry: .shared, outputDirectory: nil) { _ in 1 }
-        print("# Defaults of method '\(e.name)' (\(e.source)): every value a run reads, with the method's")
-        print("# own defaults applied. Copy into a config file and change what you need.")
+        if demo {
+            print("# The two-minute demo of method '\(e.name)' (\(e.source)): what `ssl-run --method \(e.name)` runs given")
+            print("# no data — the method's defaults with the demo's sizing applied.")
+        } else {
+            print("# Defaults of method '\(e.name)' (\(e.source)): every value a run reads, with the method's")
+            print("# own defaults applied. Copy into a config file and change what you need.")
+        }
         for section in config.sections {
             print("\(section.path):")
             var body = section.commentedYAML(indent: 1)

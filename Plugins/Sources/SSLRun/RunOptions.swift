@@ -16,6 +16,14 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Number of epochs.") var epochs: Int?
     @Option(help: "Images per batch.") var batchSize: Int?
     @Option(help: "Base learning rate.") var lr: Double?
+    @Flag(help: "With no data given: train with the method's full (paper) settings instead of the two-minute demo sizing.")
+    var paperSettings = false
+
+    /// The two-minute demo applies when nothing names the data: no --data, no data.path, no --config.
+    var isDemo: Bool {
+        !paperSettings && config == nil && data == nil
+            && !sets.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("data.path") }
+    }
 
     /// The flags as configuration values (`key.path` → value), the layer between --config and --set.
     /// (`method` is not among them: it selects the method's defaults layer, see `RunSpec.assemble`.)
@@ -41,6 +49,7 @@ struct RunOptions: ParsableArguments {
         if let epochs { args += ["--epochs", String(epochs)] }
         if let batchSize { args += ["--batch-size", String(batchSize)] }
         if let lr { args += ["--lr", String(lr)] }
+        if paperSettings { args.append("--paper-settings") }
         for s in sets { args += ["--set", s] }
         return args
     }

@@ -12,7 +12,9 @@ struct Train: ParsableCommand {
         another member (--set schedule.name=plateau) drops the previous one's options. The run folder gets config.yaml
         (every value in effect), metrics.jsonl, TensorBoard events, plugins.json (plugins that later commands reload)
         and checkpoints/ (written atomically; Ctrl-C saves one and stops; --resume continues exactly). One process
-        trains into a folder at a time.
+        trains into a folder at a time. Given no data (no --data, data.path or --config), a run is the two-minute
+        demo: the named method and backbone on small synthetic shapes, kNN on held-out shapes before and after, and
+        the way to the full recipe; --paper-settings trains with the method's full settings instead.
         """))
 
     @OptionGroup(title: "What to train") var training: RunOptions
@@ -27,6 +29,7 @@ struct Train: ParsableCommand {
     @OptionGroup var pluginOptions: PluginOptions
 
     func run() throws {
+        let started = Date()
         let host = try pluginOptions.boot(quiet: quiet)
         if let resume { try host.restorePlugins(of: resume) }
         InterruptFlag.install()
@@ -52,7 +55,8 @@ struct Train: ParsableCommand {
             f.dateFormat = "yyyyMMdd-HHmmss"
             outDir = URL(fileURLWithPath: "runs/\(training.method ?? "run")-\(training.backbone ?? "default")-\(f.string(from: Date()))")
         }
-        let spec = try RunSpec.assemble(registry: .shared, configFile: configFile, methodOverride: training.method, flags: flags, sets: training.sets)
+        let spec = try RunSpec.assemble(registry: .shared, configFile: configFile, methodOverride: training.method, flags: flags,
+                                        sets: training.sets, demo: resume == nil && training.isDemo)
         let trainer = Trainer(spec: spec, outDir: outDir, resume: resume != nil, quiet: quiet)
         trainer.plugins = try host.pluginRecord()
         trainer.epochHook = try OnlineEvaluation.hook(spec: spec, outDir: outDir, reporter: trainer.reporter)
@@ -60,6 +64,13 @@ struct Train: ParsableCommand {
             let summary = try trainer.run()
             print(String(format: "done: %d steps in %.0f s (%.1f images/s), final loss %.4f — run folder %@",
                          summary.steps, summary.seconds, summary.imagesPerSecond, summary.finalLoss, outDir.path))
+            if try TrainingSettings(train: spec.section("train"), data: spec.section("data")).demo {
+                let method = try spec.section("method").string("name", "simclr", "method")
+                for line in DemoSizing.closingLines(runDir: outDir, method: method, entry: Registry.shared.entry(.method, method),
+                                                    seconds: Date().timeIntervalSince(started)) {
+                    print(line)
+                }
+            }
         } catch let e as RunError {
             if case .interrupted = e {
                 throw CommandFailure(message: "\(e)", code: 130)

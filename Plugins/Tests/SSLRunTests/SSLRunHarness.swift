@@ -59,8 +59,8 @@ enum SSLRun {
         return dir
     }
 
-    /// Arguments for a tiny, fast training run on the built-in synthetic images.
-    static let tiny = ["--backbone", "resnet18", "--set", "backbone.cifar_stem=true", "--set", "backbone.width=0.125",
+    /// Arguments for a tiny, fast training run on the built-in synthetic images (not the two-minute demo).
+    static let tiny = ["--paper-settings", "--backbone", "resnet18", "--set", "backbone.cifar_stem=true", "--set", "backbone.width=0.125",
                        "--set", "views.input_size=16", "--set", "data.synthetic_size=16", "--set", "data.synthetic_count=48",
                        "--batch-size", "16", "--set", "data.workers=1", "--quiet"]
 }

@@ -8,7 +8,7 @@ import Pretext
 final class TransformerMethodTests: XCTestCase {
     /// A ViT-T with 4 px patches on 16 px synthetic images, 32 images in batches of 8.
     static let tinyViT = ["--backbone", "vit-t", "--set", "backbone.patch_size=4", "--set", "backbone.image_size=16",
-                          "--set", "data.synthetic_size=16", "--set", "data.synthetic_count=32", "--batch-size", "8",
+                          "--set", "data.synthetic_size=16", "--set", "data.synthetic_count=32", "--batch-size", "8", "--paper-settings",
                           "--set", "data.workers=1", "--set", "train.log_every=1", "--quiet"]
     /// A small DINO: 2 global + 2 local crops, 64 prototypes.
     static let tinyDINO = ["--method", "dino", "--set", "views.local_views=2", "--set", "method.head.output_dim=64",
@@ -57,7 +57,7 @@ final class TransformerMethodTests: XCTestCase {
         let r = try SSLRun.run(Self.tinyDINO + [
             "--backbone", "resnet18", "--set", "backbone.cifar_stem=true", "--set", "backbone.width=0.125",
             "--set", "views.global_crop_size=16", "--set", "views.local_crop_size=8", "--set", "method.head.batch_norm=true",
-            "--set", "data.synthetic_size=16", "--set", "data.synthetic_count=32", "--batch-size", "8",
+            "--set", "data.synthetic_size=16", "--set", "data.synthetic_count=32", "--batch-size", "8", "--paper-settings",
             "--set", "data.workers=1", "--set", "train.log_every=1", "--quiet", "--epochs", "1", "--out", run.path])
         XCTAssertEqual(r.status, 0, r.all)
         let steps = try stepRecords(run)

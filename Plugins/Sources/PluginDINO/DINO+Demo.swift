@@ -1,0 +1,16 @@
+import PretextSDK
+
+extension DINO {
+    /// The two-minute demo on the built-in synthetic shapes (`ssl-run --method dino` with no data): the
+    /// runner's shared sizing (`DemoSizing`: 32 px images, 3 epochs, kNN before/after) plus the values
+    /// below; `demo.note` is said when the demo shows no kNN gain.
+    static let demo = """
+    views:
+      global_crop_size: 32        # the demo's image size (the paper: 224)
+      local_crop_size: 16         # (the paper: 96)
+      local_views: 2              # (the paper: 6-10)
+    demo:
+      recipe: templates/recipes/dino-vit-cifar-small.yaml
+      note: "DINO needs many epochs before kNN moves (Lightly's CIFAR benchmark: no gain after 12 epochs, +10 points after 50)"
+    """
+}
