@@ -24,7 +24,7 @@ let package = Package(
         // Elementwise kernels compiled per x86-64 level and picked by CPU features at load time.
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "PretextTensor", dependencies: ["CBLASLoader", "CDNNLConv", "CKernels"]),
-        .target(name: "PretextNN", dependencies: ["PretextTensor"]),
+        .target(name: "PretextNN", dependencies: ["PretextTensor", "CKernels"]),
         .target(name: "PretextData", dependencies: ["PretextTensor", "CImageCodec"]),
         .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData", .product(name: "Yams", package: "Yams")]),
         .target(name: "PretextKit", dependencies: ["PretextCore"]),
@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(name: "PretextBench", dependencies: ["CBLASLoader", "PretextTensor", "PretextNN", "PretextData", "PretextKit"]),
         .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor", "CKernels"]),
         .testTarget(name: "PretextDataTests", dependencies: ["PretextData"]),
-        .testTarget(name: "PretextNNTests", dependencies: ["PretextNN"]),
+        .testTarget(name: "PretextNNTests", dependencies: ["PretextNN", "CKernels"]),
         .testTarget(name: "PretextKitTests", dependencies: ["PretextKit"]),
         .testTarget(name: "PretextCoreTests", dependencies: ["PretextCore"]),
         .testTarget(name: "PretextRunnerTests", dependencies: ["PretextRunner"]),

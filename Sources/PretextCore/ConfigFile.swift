@@ -108,7 +108,9 @@ public enum ConfigFile {
         let pad = String(repeating: "  ", count: indent)
         for key in m.keys.sorted() {
             let v = m[key]!
-            if case .map = v {
+            if case let .map(child) = v, child.isEmpty {
+                out += "\(pad)\(key): {}\n"     // an empty section stays a section when read back
+            } else if case .map = v {
                 out += "\(pad)\(key):\n" + yaml(v, indent: indent + 1)
             } else {
                 out += "\(pad)\(key): \(scalarText(v))\n"

@@ -214,7 +214,8 @@ public final class ConfigSection {
             out += doc.isEmpty ? line + "\n" : line.padding(toLength: Swift.max(line.count + 2, 34), withPad: " ", startingAt: 0) + "# \(doc)\n"
         }
         for (k, child) in children {
-            out += "\(pad)\(k):\n" + child.commentedYAML(indent: indent + 1)
+            let body = child.commentedYAML(indent: indent + 1)
+            out += body.isEmpty ? "\(pad)\(k): {}\n" : "\(pad)\(k):\n" + body
         }
         return out
     }

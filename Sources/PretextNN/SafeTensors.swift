@@ -27,6 +27,8 @@ public enum SafeTensors {
                 throw SafeTensorsError.invalidTensor(path: url.path, key: k, detail: "keys must be unique, non-empty and not '__metadata__'")
             }
         }
+        var metadata = metadata
+        metadata[checksumKey] = checksumMetadata(tensors)
         let header = headerBytes(tensors, metadata: metadata)
         do {
             try AtomicFileWriter.write(to: url) { w in
@@ -34,22 +36,41 @@ public enum SafeTensors {
                 try withUnsafeBytes(of: &n) { try w.write($0.baseAddress!, count: 8) }
                 try w.write(header)
                 for (k, t) in tensors {
-                    if isIntegerKey(k) {
-                        var ints = t.scalars.map { Int64($0).littleEndian }
-                        try ints.withUnsafeMutableBytes { try w.write($0.baseAddress!, count: $0.count) }
-                    } else {
-                        #if _endian(big)
-                        var le = t.scalars.map { $0.bitPattern.littleEndian }
-                        try le.withUnsafeMutableBytes { try w.write($0.baseAddress!, count: $0.count) }
-                        #else
-                        try w.write(UnsafeRawPointer(t.storage.pointer), count: t.count * 4)
-                        #endif
-                    }
+                    try withStoredBytes(k, t) { try w.write($0.baseAddress!, count: $0.count) }
                 }
             }
         } catch let f as AtomicFileWriter.Failure {
             throw SafeTensorsError.io(path: url.path, detail: f.detail)
         }
+    }
+
+    /// The metadata key holding each tensor's CRC-32C (a JSON object: key → 8 hex digits) over its bytes
+    /// in the file, verified on reading: a bit flip in a checkpoint is refused, not trained on.
+    public static let checksumKey = "pretext.crc32c"
+
+    /// The bytes a tensor occupies in the file: little-endian float32, or int64 for counters.
+    static func withStoredBytes(_ key: String, _ t: Tensor, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        if isIntegerKey(key) {
+            let ints = t.scalars.map { Int64($0).littleEndian }
+            try ints.withUnsafeBytes { try body($0) }
+        } else {
+            #if _endian(big)
+            let le = t.scalars.map { $0.bitPattern.littleEndian }
+            try le.withUnsafeBytes { try body($0) }
+            #else
+            try body(UnsafeRawBufferPointer(start: UnsafeRawPointer(t.storage.pointer), count: t.count * 4))
+            #endif
+        }
+    }
+
+    static func checksumMetadata(_ tensors: [(key: String, tensor: Tensor)]) -> String {
+        var parts: [String] = []
+        for (k, t) in tensors {
+            var crc: UInt32 = 0
+            withStoredBytes(k, t) { crc = CRC32C.checksum($0) }
+            parts.append("\(jsonString(k)):\"\(String(format: "%08x", crc))\"")
+        }
+        return "{" + parts.joined(separator: ",") + "}"
     }
 
     /// The header JSON (with its space padding) for `tensors`, in their order.
@@ -88,19 +109,21 @@ public enum SafeTensors {
         return out + "\""
     }
 
-    /// Reads a safetensors file: tensors in file order (data offsets), and the metadata.
-    public static func read(from url: URL) throws -> SafeTensorsFile {
+    /// Reads a safetensors file: tensors in file order (data offsets), and the metadata. Tensors whose
+    /// bytes do not match the checksums Pretext stored (`checksumKey`) are refused, and so are
+    /// non-finite values (NaN, ±inf) unless `allowNonFinite`: weights never hold them.
+    public static func read(from url: URL, allowNonFinite: Bool = false) throws -> SafeTensorsFile {
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
             throw SafeTensorsError.io(path: url.path, detail: "cannot read it: \((error as NSError).localizedDescription)")
         }
-        return try decode(data, path: url.path)
+        return try decode(data, path: url.path, allowNonFinite: allowNonFinite)
     }
 
     /// Parses safetensors bytes (`path` only names the source in errors).
-    public static func decode(_ data: Data, path: String = "<memory>") throws -> SafeTensorsFile {
+    public static func decode(_ data: Data, path: String = "<memory>", allowNonFinite: Bool = false) throws -> SafeTensorsFile {
         guard data.count >= 8 else {
             throw SafeTensorsError.truncated(path: path, detail: "\(data.count) bytes, fewer than the 8-byte header length")
         }
@@ -176,17 +199,42 @@ public enum SafeTensors {
         guard expected == dataSize else {
             throw SafeTensorsError.malformedHeader(path: path, detail: "the tensors cover \(expected) bytes but the data section has \(dataSize) (trailing bytes)")
         }
+        let checksums = try storedChecksums(metadata, path: path)
         var tensors: [(key: String, tensor: Tensor)] = []
         tensors.reserveCapacity(entries.count)
-        data.withUnsafeBytes { raw in
+        try data.withUnsafeBytes { raw in
             let base = raw.baseAddress! + dataStart
             for e in entries {
+                if let expected = checksums[e.key] {
+                    let actual = CRC32C.checksum(UnsafeRawBufferPointer(start: base + e.begin, count: e.end - e.begin))
+                    guard actual == expected else { throw SafeTensorsError.checksumMismatch(path: path, key: e.key) }
+                }
                 let count = e.shape.reduce(1, *)
                 let t = Tensor(shape: e.shape) { out in convert(base + e.begin, dtype: e.dtype, count: count, into: out) }
+                if !allowNonFinite {
+                    let bad = t.scalars.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+                    guard bad == 0 else { throw SafeTensorsError.nonFinite(path: path, key: e.key, count: bad, total: count) }
+                }
                 tensors.append((e.key, t))
             }
         }
         return SafeTensorsFile(tensors: tensors, metadata: metadata)
+    }
+
+    /// The per-tensor checksums of `checksumKey` (none for files other writers made).
+    static func storedChecksums(_ metadata: [String: String], path: String) throws -> [String: UInt32] {
+        guard let text = metadata[checksumKey] else { return [:] }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw SafeTensorsError.malformedHeader(path: path, detail: "__metadata__ '\(checksumKey)' is not a JSON object of checksums")
+        }
+        var out: [String: UInt32] = [:]
+        for (k, v) in object {
+            guard let hex = v as? String, hex.count == 8, let c = UInt32(hex, radix: 16) else {
+                throw SafeTensorsError.malformedHeader(path: path, detail: "__metadata__ '\(checksumKey)' has no 8-digit checksum for '\(k)'")
+            }
+            out[k] = c
+        }
+        return out
     }
 
     static func intArray(_ a: [Any]) -> [Int]? {

@@ -1,3 +1,4 @@
+import PretextNN
 import Foundation
 import PretextCore
 

@@ -1,3 +1,4 @@
+import PretextNN
 import Foundation
 
 /// Writes TensorBoard event files (`events.out.tfevents.*`) so that `tensorboard --logdir runs` shows a

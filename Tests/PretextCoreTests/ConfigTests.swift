@@ -67,4 +67,14 @@ final class ConfigTests: XCTestCase {
         XCTAssertNil(Suggest.closest(to: "banana", in: ["simclr", "moco"]))
         XCTAssertEqual(Suggest.distance("kitten", "sitting"), 3)
     }
+
+    /// An empty section (e.g. a method's `classifier:` with nothing set) is written as `{}` so that
+    /// config.yaml reads back as the same tree (it used to come back as an empty string, which the
+    /// section check refused on --resume).
+    func testEmptySectionsRoundTripThroughYAML() throws {
+        let tree = ConfigValue.map(["method": .map(["classifier": .map([:]), "name": .string("rotation")]), "eval": .map([:])])
+        let text = ConfigFile.yaml(tree)
+        XCTAssertTrue(text.contains("classifier: {}"), text)
+        XCTAssertEqual(try ConfigFile.parse(text), tree)
+    }
 }

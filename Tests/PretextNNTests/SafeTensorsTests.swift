@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import PretextTensor
 @testable import PretextNN
+import CKernels
 
 /// safetensors: round trip, the reference layout, files written by Python (all dtypes, a timm model),
 /// and typed errors for truncated or malformed files.
@@ -25,7 +26,8 @@ final class SafeTensorsTests: XCTestCase {
             XCTAssertEqual(a.shape, b.shape, k)
             XCTAssertEqual(a.scalars, b.scalars, k)
         }
-        XCTAssertEqual(file.metadata, ["format": "pt", "arch": "resnet18 \"x\""])
+        XCTAssertEqual(file.metadata.filter { $0.key != SafeTensors.checksumKey }, ["format": "pt", "arch": "resnet18 \"x\""])
+        XCTAssertNotNil(file.metadata[SafeTensors.checksumKey], "every tensor's checksum is stored")
         // Reference layout: header length, JSON padded with spaces to 8 bytes, I64 counters.
         let raw = try Data(contentsOf: url)
         let n = raw.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
@@ -133,5 +135,56 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertThrowsError(try c.loadSafeTensors(from: url)) { e in
             XCTAssertTrue("\(e)".contains("shape mismatches"), "\(e)")
         }
+    }
+
+    /// One flipped bit anywhere in a tensor's bytes is refused, naming the tensor; the file Python made
+    /// (no Pretext checksums) still reads.
+    func testAFlippedBitIsRefusedNamingTheTensor() throws {
+        var rng = RNG(seed: 3)
+        let tensors: [(key: String, tensor: Tensor)] = [("a.weight", Tensor.normal([8, 8], rng: &rng)),
+                                                         ("b.num_batches_tracked", Tensor(scalar: 5)),
+                                                         ("c.bias", Tensor.normal([16], rng: &rng))]
+        let url = dir.appendingPathComponent("flip.safetensors")
+        try SafeTensors.write(tensors, to: url)
+        let clean = try Data(contentsOf: url)
+        let n = Int(clean.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        let dataStart = 8 + n
+        // Byte offsets inside each tensor: a.weight 0..<256, the counter 256..<264, c.bias 264..<328.
+        for (offset, key) in [(0, "a.weight"), (255, "a.weight"), (260, "b.num_batches_tracked"), (300, "c.bias")] {
+            for bit in [0, 7] {
+                var damaged = clean
+                damaged[dataStart + offset] ^= UInt8(1 << bit)
+                XCTAssertThrowsError(try SafeTensors.decode(damaged, path: "x")) { error in
+                    XCTAssertEqual(error as? SafeTensorsError, .checksumMismatch(path: "x", key: key), "byte \(offset) bit \(bit)")
+                }
+            }
+        }
+        XCTAssertEqual(try SafeTensors.decode(clean).tensors.map(\.key), ["a.weight", "b.num_batches_tracked", "c.bias"])
+    }
+
+    func testNonFiniteValuesAreRefusedUnlessAllowed() throws {
+        let url = dir.appendingPathComponent("nan.safetensors")
+        try SafeTensors.write([("ok", Tensor([1, 2])), ("layer.weight", Tensor([1, .nan, .infinity, 4]))], to: url)
+        XCTAssertThrowsError(try SafeTensors.read(from: url)) { error in
+            XCTAssertEqual(error as? SafeTensorsError, .nonFinite(path: url.path, key: "layer.weight", count: 2, total: 4))
+            XCTAssertTrue("\(error)".contains("layer.weight") && "\(error)".contains("NaN"), "\(error)")
+        }
+        let allowed = try SafeTensors.read(from: url, allowNonFinite: true)
+        XCTAssertTrue(allowed.tensors[1].tensor.scalars[1].isNaN)
+    }
+
+    /// The SSE4.2 path and the table agree on every length and alignment, and on the standard check value.
+    func testCRC32CHardwareAndTableAgree() {
+        var rng = RNG(seed: 9)
+        let bytes = (0..<1000).map { _ in UInt8(truncatingIfNeeded: Int(rng.uniform() * 256)) }
+        bytes.withUnsafeBytes { raw in
+            for start in [0, 1, 3, 7] {
+                for count in [0, 1, 7, 8, 9, 63, 64, 500, 993] {
+                    let slice = UnsafeRawBufferPointer(rebasing: raw[start..<(start + count)])
+                    XCTAssertEqual(CRC32C.checksum(slice), pretext_crc32c_table(0, slice.baseAddress, count), "\(start)+\(count)")
+                }
+            }
+        }
+        XCTAssertEqual(CRC32C.checksum(Array("123456789".utf8)), 0xE306_9283)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import PretextNN
 @testable import PretextRunner
 
 /// Event files against bytes written by TensorBoard's own RecordWriter and protos

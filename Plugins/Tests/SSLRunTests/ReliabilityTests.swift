@@ -48,6 +48,33 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(try config(run), before)
     }
 
+    /// A bit flipped in a checkpoint's weights, and NaN weights, are refused by every command that
+    /// loads them (resume, export), naming the file and the tensor.
+    func testDamagedOrNonFiniteCheckpointWeightsAreRefusedNamingTheTensor() throws {
+        let dir = try SSLRun.temporaryDirectory("damaged-weights")
+        let run = dir.appendingPathComponent("run")
+        XCTAssertEqual(try SSLRun.run(["--method", "rotation", "--epochs", "1", "--out", run.path] + SSLRun.tiny).status, 0)
+        let resumed = try SSLRun.run(["--resume", run.path, "--epochs", "2", "--quiet"])   // an empty method.classifier section
+        XCTAssertEqual(resumed.status, 0, resumed.all)
+        let model = run.appendingPathComponent("checkpoints/last/model.safetensors")
+        let clean = try Data(contentsOf: model)
+        var flipped = clean
+        flipped[flipped.count - 100] ^= 0x10    // a bit in the last tensor's data
+        try flipped.write(to: model)
+        for args in [["--resume", run.path, "--epochs", "3", "--quiet"], ["export", run.path, "--out", dir.appendingPathComponent("b.safetensors").path]] {
+            let r = try SSLRun.run(args)
+            XCTAssertEqual(r.status, 1, r.all)
+            XCTAssertTrue(r.stderr.contains("model.safetensors") && r.stderr.contains("checksum") && r.stderr.contains("tensor '"), r.all)
+        }
+        // NaN weights written with valid checksums (a diverged run, or another writer): refused too.
+        let file = try SafeTensorsFixture.replacingFirstWeight(of: clean, with: .nan)
+        try file.write(to: model)
+        let nan = try SSLRun.run(["export", run.path, "--out", dir.appendingPathComponent("c.safetensors").path])
+        XCTAssertEqual(nan.status, 1, nan.all)
+        XCTAssertTrue(nan.stderr.contains("NaN or infinite") && nan.stderr.contains("tensor '"), nan.all)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("c.safetensors").path))
+    }
+
     func testASecondWriterOnOneRunFolderIsRefusedWithTheHoldersPID() throws {
         let dir = try SSLRun.temporaryDirectory("lock")
         let run = dir.appendingPathComponent("run")
@@ -115,5 +142,26 @@ extension ReliabilityTests {
                                      "--set", "backbone.image_size=4096", "--epochs", "1", "--out", dir.appendingPathComponent("b").path, "--quiet"])
         XCTAssertEqual(tokens.status, 1, tokens.all)
         XCTAssertTrue(tokens.stderr.contains("backbone.image_size") && tokens.stderr.contains("tokens"), tokens.all)
+    }
+}
+
+/// Edits safetensors bytes the way a non-Pretext writer would: no checksums, values as given.
+enum SafeTensorsFixture {
+    /// `data` with the first float of its first F32 tensor set to `value` and the checksum metadata dropped.
+    static func replacingFirstWeight(of data: Data, with value: Float) throws -> Data {
+        let n = Int(data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        var header = try XCTUnwrap(try JSONSerialization.jsonObject(with: data[8..<(8 + n)]) as? [String: Any])
+        header["__metadata__"] = nil
+        let first = try XCTUnwrap(header.compactMap { (k, v) -> (String, Int)? in
+            guard let e = v as? [String: Any], e["dtype"] as? String == "F32", let o = e["data_offsets"] as? [Int] else { return nil }
+            return (k, o[0])
+        }.min { $0.1 < $1.1 })
+        var body = Data(data[(8 + n)...])
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { body.replaceSubrange(first.1..<(first.1 + 4), with: $0) }
+        var json = try JSONSerialization.data(withJSONObject: header)
+        while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
+        var out = Data()
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        return out + json + body
     }
 }

@@ -20,6 +20,11 @@ const char *pretext_ckernels_level(void);
 int pretext_grad_enabled(void);
 void pretext_set_grad_enabled(int enabled);
 
+/// CRC-32C of `count` bytes continuing from `crc` (0 to start): SSE4.2 where available, else a table.
+unsigned int pretext_crc32c_update(unsigned int crc, const void *data, long count);
+/// The same by table only, to test the hardware path against.
+unsigned int pretext_crc32c_table(unsigned int crc, const void *data, long count);
+
 #ifdef __cplusplus
 }
 #endif
