@@ -10,6 +10,14 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     /// An unknown name where plugins could provide it: says where plugins were searched and how to add one.
     case unknownPluginName(kind: String, name: String, suggestion: String?, valid: [String], searched: String)
 
+    /// The dotted key the error is about, when it is about one.
+    public var keyPath: String? {
+        switch self {
+        case let .unknownKey(path, _, _), let .wrongType(path, _, _), let .invalidValue(path, _): return path
+        default: return nil
+        }
+    }
+
     public var description: String {
         switch self {
         case let .unknownKey(path, suggestion, valid):

@@ -9,6 +9,9 @@ import PretextCore
 /// the options of the one it replaces.
 public struct RunSpec {
     public var tree: ConfigValue
+    /// The layers the tree was assembled from, highest first (`--set`, flags, the file, the demo's
+    /// sizing, the method's defaults, the built-in defaults), to say where a refused value came from.
+    public var layers: [(name: String, tree: ConfigValue)] = []
 
     /// The members selected when neither the method nor the user chooses one. Every other default is
     /// stated once, in the getter that reads it (`ssl-run defaults METHOD` prints them all).
@@ -31,6 +34,7 @@ public struct RunSpec {
     public static func assemble(registry: Registry, configFile: String?, methodOverride: String?,
                                 flags: [String: ConfigValue], sets: [String], demo: Bool = false) throws -> RunSpec {
         var tree = try ConfigFile.parse(baseDefaults)
+        var layers: [(name: String, tree: ConfigValue)] = [("the built-in defaults", tree)]
         let fileTree = try configFile.map { try ConfigFile.load($0) }
         let userTree = ConfigGroups.layer(try overrides(flags: flags, sets: sets), over: fileTree ?? .map([:]))
         // The method decides which defaults apply: from the flags/sets, else the file, else the default.
@@ -41,18 +45,26 @@ public struct RunSpec {
         if case let .string(n)? = userTree["method"]?["name"] { method = n }
         let entry = registry.entry(.method, method)
         if let entry, !entry.defaults.isEmpty {
-            tree = ConfigGroups.layer(try ConfigFile.parse(entry.defaults, file: "defaults of method '\(method)'"), over: tree)
+            let defaults = try ConfigFile.parse(entry.defaults, file: "defaults of method '\(method)'")
+            tree = ConfigGroups.layer(defaults, over: tree)
+            layers.insert(("the defaults of method '\(method)' (ssl-run defaults \(method))", defaults), at: 0)
         }
         if demo {
             var backbone = "resnet18"
             if case let .string(b)? = ConfigGroups.layer(userTree, over: tree)["backbone"]?["name"] { backbone = b }
             let methodDemo = try DemoSizing.methodLayer(entry).layer
-            tree = ConfigGroups.layer(DemoSizing.layer(backbone: backbone, methodDemo: methodDemo), over: tree)
-            tree = ConfigGroups.layer(methodDemo, over: tree)
+            let shared = DemoSizing.layer(backbone: backbone, methodDemo: methodDemo)
+            tree = ConfigGroups.layer(methodDemo, over: ConfigGroups.layer(shared, over: tree))
+            layers.insert(("the two-minute demo's sizing (ssl-run defaults \(method) --demo)", ConfigGroups.layer(methodDemo, over: shared)), at: 0)
         }
         tree = ConfigGroups.layer(userTree, over: tree)
         if let m = methodOverride { tree = tree.setting(["method", "name"], to: .string(m)) }
-        return RunSpec(tree: tree)
+        if let fileTree, let configFile { layers.insert(("the config file '\(configFile)'", fileTree), at: 0) }
+        layers.insert(("the command-line flags", try overrides(flags: flags, sets: [])), at: 0)
+        layers.insert(("--set", try overrides(flags: [:], sets: sets)), at: 0)
+        var spec = RunSpec(tree: tree)
+        spec.layers = layers
+        return spec
     }
 
     /// Flags and `--set` assignments as a config tree.
@@ -74,6 +86,24 @@ public struct RunSpec {
             t = t.setting(parts, to: ConfigValue.parseScalar(value))
         }
         return t
+    }
+
+    /// Which layer gave `path` (a dotted key) its value: the highest layer holding the key, or — for a
+    /// key no layer holds, e.g. a misspelt one — nil.
+    public func origin(of path: String) -> String? {
+        let parts = path.split(separator: ".").map(String.init)
+        for layer in layers {
+            var node: ConfigValue? = layer.tree
+            for p in parts { node = node?[p] }
+            if node != nil { return layer.name }
+        }
+        return nil
+    }
+
+    /// `error` with the layer its key came from appended (for configuration errors about one key).
+    public func explained(_ error: Error) -> String {
+        guard let e = error as? ConfigError, let path = e.keyPath, let origin = origin(of: path) else { return "\(error)" }
+        return "\(e)\n  (set by \(origin))"
     }
 
     public func section(_ name: String) -> ConfigSection { ConfigSection(path: name, value: tree[name]) }

@@ -105,4 +105,23 @@ final class DemoSizingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("eval.data") && "\(error)".contains("synthetic"), "\(error)")
         }
     }
+
+    /// A refused value names the layer it came from: --set, a flag, the config file, the demo, the method.
+    func testARefusedValueNamesTheLayerItCameFrom() throws {
+        let r = try registry(demo: "train:\n  epochs: 4\n")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pretext-origin-\(UUID().uuidString.prefix(8)).yaml")
+        try "optimizer:\n  lr: -1\n".write(to: file, atomically: true, encoding: .utf8)
+        let spec = try RunSpec.assemble(registry: r, configFile: file.path, methodOverride: "toy", flags: ["data.batch_size": .int(8)],
+                                        sets: ["train.log_every=0"], demo: false)
+        XCTAssertEqual(spec.origin(of: "train.log_every"), "--set")
+        XCTAssertEqual(spec.origin(of: "data.batch_size"), "the command-line flags")
+        XCTAssertEqual(spec.origin(of: "optimizer.lr"), "the config file '\(file.path)'")
+        XCTAssertEqual(spec.origin(of: "train.epochs"), "the defaults of method 'toy' (ssl-run defaults toy)")
+        XCTAssertEqual(spec.origin(of: "method.name"), "the built-in defaults")
+        XCTAssertNil(spec.origin(of: "train.no_such_key"))
+        let demo = try RunSpec.assemble(registry: r, configFile: nil, methodOverride: "toy", flags: [:], sets: [], demo: true)
+        XCTAssertEqual(demo.origin(of: "train.epochs"), "the two-minute demo's sizing (ssl-run defaults toy --demo)")
+        let message = spec.explained(ConfigError.invalidValue(path: "optimizer.lr", detail: "is -1"))
+        XCTAssertTrue(message.hasSuffix("(set by the config file '\(file.path)')"), message)
+    }
 }

@@ -57,10 +57,10 @@ struct Train: ParsableCommand {
         }
         let spec = try RunSpec.assemble(registry: .shared, configFile: configFile, methodOverride: training.method, flags: flags,
                                         sets: training.sets, demo: resume == nil && training.isDemo)
-        let trainer = Trainer(spec: spec, outDir: outDir, resume: resume != nil, quiet: quiet)
-        trainer.plugins = try host.pluginRecord()
-        trainer.epochHook = try OnlineEvaluation.hook(spec: spec, outDir: outDir, reporter: trainer.reporter)
         do {
+            let trainer = Trainer(spec: spec, outDir: outDir, resume: resume != nil, quiet: quiet)
+            trainer.plugins = try host.pluginRecord()
+            trainer.epochHook = try OnlineEvaluation.hook(spec: spec, outDir: outDir, reporter: trainer.reporter)
             let summary = try trainer.run()
             print(String(format: "done: %d steps in %.0f s (%.1f images/s), final loss %.4f — run folder %@",
                          summary.steps, summary.seconds, summary.imagesPerSecond, summary.finalLoss, outDir.path))
@@ -76,6 +76,8 @@ struct Train: ParsableCommand {
                 throw CommandFailure(message: "\(e)", code: 130)
             }
             throw CommandFailure(message: "\(e)")
+        } catch let e as ConfigError {
+            throw CommandFailure(message: spec.explained(e))   // names the layer the refused value came from
         }
     }
 }

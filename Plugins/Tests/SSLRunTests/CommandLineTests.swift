@@ -105,6 +105,7 @@ final class CommandLineTests: XCTestCase {
                                     try SSLRun.temporaryDirectory("range").appendingPathComponent("run").path])
             XCTAssertEqual(r.status, 1, "\(set): \(r.all)")
             XCTAssertTrue(r.stderr.contains(key) && !r.stderr.contains("Fatal error"), "\(set): \(r.all)")
+            XCTAssertTrue(r.stderr.contains("(set by --set)"), "the layer is named: \(r.all)")
         }
     }
 
