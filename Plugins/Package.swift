@@ -16,7 +16,7 @@ func plugin(_ name: String) -> (Product, Target) {
      .target(name: "Plugin\(name)", dependencies: [pretext]))
 }
 
-let plugins: [(Product, Target)] = ["SimCLR", "MoCo", "BYOL", "SimSiam", "Rotation", "Jigsaw", "DINO", "MAE"].map(plugin)
+let plugins: [(Product, Target)] = ["SimCLR", "MoCo", "BYOL", "SimSiam", "BarlowTwins", "VICReg", "Rotation", "Jigsaw", "DINO", "MAE"].map(plugin)
 
 let package = Package(
     name: "PretextTools",

@@ -12,6 +12,7 @@ public enum Builtins {
         try registerTransforms(registry)
         try registerNetworks(registry)
         try registerTransformerLosses(registry)
+        try registerRedundancyReduction(registry)
     }
 
     static func registerSchedules(_ r: Registry) throws {

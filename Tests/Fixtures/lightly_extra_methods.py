@@ -12,9 +12,10 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.environ.get("PEER_SCRIPTS", os.path.join(HERE, "..", "..", "..", "shared", "peer")))
 import lightly_knn  # noqa: E402
-from lightly.loss import NegativeCosineSimilarity  # noqa: E402
-from lightly.models.modules.heads import SimSiamPredictionHead, SimSiamProjectionHead  # noqa: E402
-from lightly.transforms import SimSiamTransform  # noqa: E402
+from lightly.loss import BarlowTwinsLoss, NegativeCosineSimilarity, VICRegLoss  # noqa: E402
+from lightly.models.modules.heads import (BarlowTwinsProjectionHead, SimSiamPredictionHead,  # noqa: E402
+                                          SimSiamProjectionHead, VICRegProjectionHead)
+from lightly.transforms import BYOLTransform, BYOLView1Transform, BYOLView2Transform, SimSiamTransform  # noqa: E402
 
 
 def simsiam(bb, dim):
@@ -32,7 +33,37 @@ def simsiam(bb, dim):
     return (lambda: SimSiamTransform(input_size=32, gaussian_blur=0.0)), [proj, pred], step
 
 
+def barlowtwins(bb, dim):
+    """Barlow Twins (Zbontar et al. 2021, arXiv:2103.03230) as Lightly's examples/pytorch/barlowtwins.py at
+    the CIFAR scale: BarlowTwinsProjectionHead(dim, 512, 512); BarlowTwinsLoss(lambda_param=5e-3);
+    BYOLTransform at 32 px without blur."""
+    proj = BarlowTwinsProjectionHead(dim, 512, 512)
+    crit = BarlowTwinsLoss()
+
+    def step(views, epoch):
+        z0, z1 = (proj(bb(x)) for x in views)
+        return crit(z0, z1)
+    return (lambda: BYOLTransform(view_1_transform=BYOLView1Transform(input_size=32, gaussian_blur=0.0),
+                                  view_2_transform=BYOLView2Transform(input_size=32, gaussian_blur=0.0))), [proj], step
+
+
+def vicreg(bb, dim):
+    """VICReg (Bardes et al. 2022, arXiv:2105.04906) as Lightly's examples/pytorch/vicreg.py at the CIFAR
+    scale: VICRegProjectionHead(dim, 512, 512, num_layers=3); VICRegLoss() (25/25/1); BYOL's views with
+    solarisation 0.1 on both and no blur (VICRegTransform's probabilities at 32 px)."""
+    proj = VICRegProjectionHead(dim, 512, 512, num_layers=3)
+    crit = VICRegLoss()
+
+    def step(views, epoch):
+        z0, z1 = (proj(bb(x)) for x in views)
+        return crit(z0, z1)
+    return (lambda: BYOLTransform(view_1_transform=BYOLView1Transform(input_size=32, gaussian_blur=0.0, solarization_prob=0.1),
+                                  view_2_transform=BYOLView2Transform(input_size=32, gaussian_blur=0.0, solarization_prob=0.1))), [proj], step
+
+
 lightly_knn.METHODS["simsiam"] = simsiam
+lightly_knn.METHODS["barlowtwins"] = barlowtwins
+lightly_knn.METHODS["vicreg"] = vicreg
 
 if __name__ == "__main__":
     lightly_knn.main()

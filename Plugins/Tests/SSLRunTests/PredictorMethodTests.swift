@@ -2,9 +2,10 @@ import Foundation
 import Pretext
 import XCTest
 
-/// BYOL and SimSiam (the predictor methods built on the kit's negative cosine similarity): each trains a
-/// few steps on the embedded default with finite losses and its collapse metric, resumes to exactly the
-/// weights of an uninterrupted run, and exports; SimCLR with a memory bank resumes its queue exactly.
+/// BYOL and SimSiam (the predictor methods built on the kit's negative cosine similarity) and Barlow Twins
+/// and VICReg (the redundancy-reduction methods): each trains a few steps on the embedded default with
+/// finite losses and its collapse metric, resumes to exactly the weights of an uninterrupted run, and
+/// exports; SimCLR with a memory bank resumes its queue exactly.
 final class PredictorMethodTests: XCTestCase {
     func lines(_ run: URL) throws -> [[String: Any]] {
         try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").compactMap {
@@ -16,6 +17,8 @@ final class PredictorMethodTests: XCTestCase {
         for (method, extra) in [("byol", ["--set", "method.projection.hidden_dim=32", "--set", "method.prediction.hidden_dim=32"]),
                                 ("simsiam", ["--set", "method.projection.hidden_dim=32", "--set", "method.projection.output_dim=32",
                                              "--set", "method.prediction.hidden_dim=8", "--set", "method.prediction.output_dim=32"]),
+                                ("barlowtwins", ["--set", "method.projection.hidden_dim=32", "--set", "method.projection.output_dim=16"]),
+                                ("vicreg", ["--set", "method.projection.hidden_dim=32", "--set", "method.projection.output_dim=16"]),
                                 ("simclr", ["--set", "method.memory_bank_size=64"])] {
             let dir = try SSLRun.temporaryDirectory("predictor-\(method)")
             let straight = dir.appendingPathComponent("straight"), split = dir.appendingPathComponent("split")
