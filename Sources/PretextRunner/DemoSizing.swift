@@ -42,7 +42,7 @@ public enum DemoSizing {
     }
 
     /// Training images (also the kNN memory bank): a ViT-S step costs about twice a ResNet-18's at 32 px.
-    public static func imageCount(backbone: String) -> Int { isTransformer(backbone) ? 640 : 1000 }
+    public static func imageCount(backbone: String) -> Int { isTransformer(backbone) ? 640 : 768 }
 
     /// ViT-family backbones size their input through `backbone.image_size` and `patch_size`.
     public static func isTransformer(_ backbone: String) -> Bool { backbone.lowercased().hasPrefix("vit") }
@@ -60,7 +60,7 @@ public enum DemoSizing {
     }
 
     /// A kNN change below this many points is reported as no gain (about the paired noise of 500 test images).
-    public static let meaningfulGain = 2.0
+    public static let meaningfulGain = 3.0
 
     /// The closing lines of a demo run: kNN-20 before → after from `metrics.jsonl`, then the note (when
     /// there is no gain) and the way on: the full recipe and `--paper-settings`.
