@@ -41,6 +41,16 @@ public final class ConfigSection {
         note(key, v, doc)
     }
 
+    /// Fills keys the configuration does not give with `fallbacks` (a scheduled hyper-parameter's group
+    /// takes its start and end values from the section around it, whichever member is selected). A
+    /// fallback the member never reads is no error: the user did not write it.
+    public func seed(_ fallbacks: [String: ConfigValue]) {
+        for (key, value) in fallbacks where !has(key) {
+            values[key] = value
+            known.insert(key)
+        }
+    }
+
     /// Marks keys as understood without reading them (e.g. `name`, read by whoever picked the factory).
     public func accept(_ keys: String...) { for k in keys { known.insert(k) } }
 

@@ -9,10 +9,8 @@ extension Builtins {
     static func registerTransformerLosses(_ r: Registry) throws {
         try r.registerLoss("dino", summary: "DINO self-distillation: centred, sharpened teacher vs student cross-entropy over view pairs (Caron et al. 2021)") { c, _ in
             let outputDim = try c.section("head").int("output_dim", 65536, "number of prototypes (the DINO head's output size)")
+            // The teacher temperature is the method's scheduled hyper-parameter (DINO: method.teacher_temp_schedule).
             return try DINOLoss(outputDim: outputDim,
-                                warmupTeacherTemp: try c.float("warmup_teacher_temp", 0.04, "teacher temperature at epoch 0"),
-                                teacherTemp: try c.float("teacher_temp", 0.07, "teacher temperature after the warm-up"),
-                                warmupTeacherTempEpochs: try c.int("warmup_teacher_temp_epochs", 30, "epochs of linear teacher-temperature warm-up"),
                                 studentTemp: try c.float("student_temp", 0.1, "student temperature"),
                                 centerMomentum: try c.float("center_momentum", 0.9, "momentum of the teacher-output centre"))
         }

@@ -14,29 +14,6 @@ public enum Builtins {
         try registerTransformerLosses(registry)
     }
 
-    static func registerSchedules(_ r: Registry) throws {
-        try r.registerSchedule("cosine", summary: "linear warm-up then cosine annealing, per step (SimCLR, MoCo v2, DINO)") { c, ctx in
-            let warm = try c.double("warmup_epochs", 0, "epochs of linear warm-up")
-            return WarmupCosineSchedule(warmupSteps: Int(warm * Double(ctx.stepsPerEpoch)),
-                                        warmupStart: try c.float("warmup_start", 0, "warm-up starts at this fraction of the base value"),
-                                        finalValue: try c.float("final", 0, "value at the end, as a fraction of the base value"))
-        }
-        try r.registerSchedule("constant", summary: "a constant learning rate (optionally after warm-up)") { c, ctx in
-            ConstantSchedule(warmupSteps: Int(try c.double("warmup_epochs", 0, "epochs of linear warm-up") * Double(ctx.stepsPerEpoch)))
-        }
-        try r.registerSchedule("step", summary: "multiply by gamma at milestones (fractions of training)") { c, _ in
-            StepDecaySchedule(milestones: try c.doubles("milestones", [0.6, 0.8], "fractions of training (≤ 1) or step numbers"),
-                              gamma: try c.float("gamma", 0.1, "factor at each milestone"))
-        }
-        try r.registerSchedule("plateau", summary: "ReduceLROnPlateau on a monitored metric (schedule.monitor: loss or knn_top1)") { c, _ in
-            PlateauSchedule(factor: try c.float("factor", 0.1, "multiplier when the metric stalls"),
-                            patience: try c.int("patience", 10, "epochs without improvement before reducing"),
-                            threshold: try c.double("threshold", 1e-4, "relative improvement that counts"),
-                            minScale: try c.float("min_scale", 0, "never below this fraction of the base rate"),
-                            mode: try c.string("mode", "min", "min for losses, max for accuracies", choices: ["min", "max"]))
-        }
-    }
-
     static func registerLosses(_ r: Registry) throws {
         try r.registerLoss("ntxent", summary: "NT-Xent / InfoNCE with an optional memory bank (SimCLR, MoCo)") { c, ctx in
             let t = try c.float("temperature", 0.5, "softmax temperature", greaterThan: 0)
