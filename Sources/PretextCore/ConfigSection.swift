@@ -177,7 +177,10 @@ public final class ConfigSection {
     }
 
     public func floats(_ key: String, _ fallback: [Float], _ doc: String = "") throws -> [Float] {
-        try doubles(key, fallback.map(Double.init), doc).map(Float.init)
+        // Each fallback through its shortest decimal text when that reads back as the same Float, so
+        // 0.485 is recorded (and shown) as 0.485.
+        let shown = fallback.map { f in Double("\(f)").flatMap { Float($0) == f ? $0 : nil } ?? Double(f) }
+        return try doubles(key, shown, doc).map(Float.init)
     }
 
     /// A nested section (`views` inside `method`, say).

@@ -23,27 +23,10 @@ extension Builtins {
 extension MethodBuilder {
     /// The view transform `preset` with the user's `views` overrides, where keys the user did not set
     /// take `defaults` (values a method derives at build time, e.g. DINO's crop sizes from the
-    /// backbone's input size). Every default applied is recorded in the run's resolved configuration.
+    /// backbone's input size). The preset reads them like given values, so they are recorded in the
+    /// run's resolved configuration.
     public func makeViews(_ preset: String, defaults: [String: ConfigValue]) throws -> any Transform {
-        var values = viewsConfig.values
-        for (key, value) in defaults.sorted(by: { $0.key < $1.key }) where !viewsConfig.has(key) {
-            values[key] = value
-        }
-        // Record the derived values (and every given key) as read in the section the runner validates.
-        for (key, value) in defaults.sorted(by: { $0.key < $1.key }) where !viewsConfig.resolved.contains(where: { $0.key == key }) {
-            switch value {
-            case let .int(i): _ = try viewsConfig.int(key, i, "derived by the method")
-            case let .double(d): _ = try viewsConfig.double(key, d, "derived by the method")
-            case let .bool(b): _ = try viewsConfig.bool(key, b, "derived by the method")
-            case let .string(s): _ = try viewsConfig.string(key, s, "derived by the method")
-            default: viewsConfig.accept(key)
-            }
-        }
-        for key in viewsConfig.values.keys.sorted() where key != "preset" {
-            viewsConfig.accept(key)
-            viewsConfig.passThrough(key, doc: Builtins.viewKeyDoc(key))
-        }
-        let name = try viewsConfig.string("preset", preset, "view preset (ssl-run list transform); switching it drops the previous one's options")
-        return try registry.makeTransform(name, ConfigSection(path: viewsConfig.path, values: values), context)
+        viewsConfig.seed(defaults)
+        return try makeViews(preset)
     }
 }
