@@ -4,8 +4,8 @@ import PretextData
 extension Builtins {
     /// The view presets, each reading its keys from the `views` section with typed getters (defaults
     /// are Lightly's, see each transform's doc comment), so `ssl-run defaults` lists them with docs and
-    /// an unknown key is an error with a did-you-mean. A plugin registers its own with
-    /// `Registry.registerViewPreset`.
+    /// an unknown key is an error with a did-you-mean. A method's own presets come with its plugin
+    /// (`Registry.registerViewPreset`: rotation, jigsaw).
     static func registerTransforms(_ r: Registry) throws {
         let presets: [(String, String, (ViewKeys) throws -> any Transform)] = [
             ("simclr", "SimCLR: 2 views, crop + flip + colour jitter + grayscale + blur (Lightly SimCLRTransform)", simclrViews),
@@ -13,8 +13,6 @@ extension Builtins {
             ("byol", "BYOL: 2 asymmetric views (blur 1.0/0.1, solarize 0/0.2)", byolViews),
             ("dino", "DINO multi-crop: 2 global + N local crops", dinoViews),
             ("mae", "MAE: random resized crop + flip", maeViews),
-            ("rotation", "RotNet: 4 copies rotated 0/90/180/270 with labels", rotationViews),
-            ("jigsaw", "Jigsaw: 3×3 tiles and a permutation index", jigsawViews),
             ("eval", "evaluation: optional resize + centre crop, normalise", evalViews),
             ("custom", "a chain of augmentation steps (views.augmentations: [{op: ..., params}]), views.views copies", customViews),
         ]
@@ -81,25 +79,6 @@ extension Builtins {
                      minScale: try k.c.float("min_scale", 0.2, "smallest RandomResizedCrop area fraction"),
                      hflipProb: try k.probability("hflip_prob", 0.5, "probability of a horizontal flip"),
                      interpolation: try k.interpolation(.bicubic), normalize: try k.normalization())
-    }
-
-    static func rotationViews(_ k: ViewKeys) throws -> any Transform {
-        try RotationViews(inputSize: try k.size("input_size", 224, "output side in pixels"),
-                          minScale: try k.c.float("min_scale", 0.5, "smallest RandomResizedCrop area fraction"),
-                          hflipProb: try k.probability("hflip_prob", 0.5, "probability of a horizontal flip"),
-                          normalize: try k.normalization())
-    }
-
-    static func jigsawViews(_ k: ViewKeys) throws -> any Transform {
-        try JigsawViews(inputSize: try k.size("input_size", 255, "side of the crop cut into tiles"),
-                        gridSize: try k.c.int("grid_size", 3, "grid side (3 = 9 tiles)", range: 2...8),
-                        tileSize: try k.size("tile_size", 64, "tile side"),
-                        minScale: try k.c.float("min_scale", 0.6, "smallest RandomResizedCrop area fraction"),
-                        permutationCount: try k.c.int("permutation_count", 100, "number of permutations (classes)", range: 1...100_000),
-                        permutationSeed: UInt64(try k.c.int("permutation_seed", 0, "seed of the permutation set", range: 0...Int.max)),
-                        perTileNormalization: try k.c.bool("per_tile_normalization", true, "standardise each tile by its own mean/std"),
-                        grayscaleProb: try k.probability("grayscale_prob", 0, "probability of grayscale"),
-                        normalize: try k.normalization())
     }
 
     static func evalViews(_ k: ViewKeys) throws -> any Transform {

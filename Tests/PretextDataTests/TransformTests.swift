@@ -127,68 +127,6 @@ final class TransformTests: XCTestCase {
         XCTAssertEqual(try DINOViews(globalCropSize: 32, localCropSize: 16, localViews: 0)(img, &rng).tensors.count, 2)
     }
 
-    func testRotationViewsAreExactRotations() throws {
-        let img = TestSupport.noiseImage(width: 32, height: 32, seed: 5)
-        var rng = RNG(seed: 2)
-        let rot = try RotationViews(inputSize: 32, minScale: 0.5, hflipProb: 0.5)
-        let v = rot(img, &rng)
-        XCTAssertEqual(v.labels, [0, 1, 2, 3])
-        XCTAssertEqual(v.tensors.count, 4)
-        let base = try FloatImage(tensor: v.tensors[0])
-        for k in 1..<4 {
-            XCTAssertEqual(v.tensors[k].scalars, ImageOps.rotate90(base, k).scalarsForTest, "view \(k) is view 0 rotated \(90 * k)°")
-        }
-    }
-
-    func testJigsawTilesPutBackInPlace() throws {
-        // A noise image the size of the crop, cropped whole (scale 1, square): each tile comes from its cell.
-        let size = 48, grid = 3, tile = 12
-        let img = TestSupport.noiseImage(width: size, height: size, seed: 6)
-        let src = FloatImage(img)
-        let jig = try JigsawViews(inputSize: size, gridSize: grid, tileSize: tile, minScale: 1, permutationCount: 30,
-                                  perTileNormalization: false, normalize: nil)
-        XCTAssertEqual(jig.permutations.count, 30)
-        XCTAssertEqual(Set(jig.permutations.map { $0 }).count, 30, "distinct permutations")
-        var rng = RNG(seed: 8)
-        var labels = Set<Int>()
-        for _ in 0..<20 {
-            let v = jig(img, &rng)
-            XCTAssertEqual(v.tensors.count, 9)
-            XCTAssertEqual(v.labels.count, 1)
-            let perm = jig.permutations[v.labels[0]]
-            labels.insert(v.labels[0])
-            // Invert: solved[perm[i]] = view i; then every solved tile must lie inside its own cell.
-            var solved = [FloatImage?](repeating: nil, count: 9)
-            for (i, t) in v.tensors.enumerated() { solved[perm[i]] = try FloatImage(tensor: t) }
-            let cell = size / grid
-            for pos in 0..<9 {
-                let t = try XCTUnwrap(solved[pos])
-                let r = pos / grid, c = pos % grid
-                var found = false
-                for dy in 0...(cell - tile) where !found {
-                    for dx in 0...(cell - tile) where !found {
-                        found = ImageOps.crop(src, top: r * cell + dy, left: c * cell + dx, height: tile, width: tile) == t
-                    }
-                }
-                XCTAssertTrue(found, "tile for grid position \(pos) not found in its cell")
-            }
-        }
-        XCTAssertGreaterThan(labels.count, 5)
-        XCTAssertThrowsError(try JigsawViews(inputSize: 30, gridSize: 3, tileSize: 12))
-    }
-
-    func testJigsawPermutationSetIsSpreadAndReproducible() throws {
-        let a = try JigsawPermutations.generate(count: 100, gridSize: 3, seed: 0)
-        let b = try JigsawPermutations.generate(count: 100, gridSize: 3, seed: 0)
-        XCTAssertEqual(a, b)
-        XCTAssertEqual(a.count, 100)
-        XCTAssertTrue(a.allSatisfy { $0.sorted() == Array(0..<9) })
-        XCTAssertEqual(Set(a).count, 100)
-        // Greedy max-min over 9! permutations keeps every pair at least 6 positions apart.
-        XCTAssertGreaterThanOrEqual(JigsawPermutations.minimumHammingDistance(a), 6)
-        XCTAssertNotEqual(try JigsawPermutations.generate(count: 100, gridSize: 3, seed: 1), a)
-    }
-
     func testBlurKernelFollowsSigma() {
         XCTAssertEqual(ImageOps.kernelSize(forSigma: 0.1), 3)
         XCTAssertEqual(ImageOps.kernelSize(forSigma: 2), 13)
@@ -200,9 +138,4 @@ final class TransformTests: XCTestCase {
         ImageOps.gaussianBlur(&flat, kernelSize: 13, sigma: 2)
         XCTAssertTrue(flat.data.allSatisfy { abs($0 - 0.25) < 1e-6 })
     }
-}
-
-extension FloatImage {
-    /// The values as a flat array (for comparisons with tensors).
-    var scalarsForTest: [Float] { data }
 }
