@@ -1,5 +1,6 @@
 import Foundation
 import PretextKit
+import PretextMaskedModeling
 import PretextNN
 import PretextTensor
 

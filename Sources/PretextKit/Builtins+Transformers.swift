@@ -4,8 +4,8 @@ import PretextNN
 import PretextTensor
 
 extension Builtins {
-    /// The losses of the transformer methods: `dino` (DINO self-distillation) and `mae` (masked
-    /// patch reconstruction). Their options come from the `method` section.
+    /// The loss of DINO (self-distillation); its options come from the `method` section. (MAE's loss
+    /// is in the opt-in `PretextMaskedModeling`.)
     static func registerTransformerLosses(_ r: Registry) throws {
         try r.registerLoss("dino", summary: "DINO self-distillation: centred, sharpened teacher vs student cross-entropy over view pairs (Caron et al. 2021)") { c, _ in
             let outputDim = try c.section("head").int("output_dim", 65536, "number of prototypes (the DINO head's output size)")
@@ -13,9 +13,6 @@ extension Builtins {
             return try DINOLoss(outputDim: outputDim,
                                 studentTemp: try c.float("student_temp", 0.1, "student temperature"),
                                 centerMomentum: try c.float("center_momentum", 0.9, "momentum of the teacher-output centre"))
-        }
-        try r.registerLoss("mae", summary: "MAE: pixel MSE on the masked patches, optionally per-patch normalised targets (He et al. 2021)") { c, _ in
-            MAELoss(normPixLoss: try c.bool("norm_pix_loss", true, "standardise each target patch by its own mean and variance (the paper's default)"))
         }
     }
 }

@@ -5,14 +5,13 @@ extension Builtins {
     /// The view presets, each reading its keys from the `views` section with typed getters (defaults
     /// are Lightly's, see each transform's doc comment), so `ssl-run defaults` lists them with docs and
     /// an unknown key is an error with a did-you-mean. A method's own presets come with its plugin
-    /// (`Registry.registerViewPreset`: rotation, jigsaw).
+    /// (`Registry.registerViewPreset`: rotation, jigsaw; mae from the opt-in `PretextMaskedModeling`).
     static func registerTransforms(_ r: Registry) throws {
         let presets: [(String, String, (ViewKeys) throws -> any Transform)] = [
             ("simclr", "SimCLR: 2 views, crop + flip + colour jitter + grayscale + blur (Lightly SimCLRTransform)", simclrViews),
             ("mocov2", "MoCo v2: 2 views as SimCLR with MoCo's jitter (Lightly MoCoV2Transform)", mocoViews),
             ("byol", "BYOL: 2 asymmetric views (blur 1.0/0.1, solarize 0/0.2)", byolViews),
             ("dino", "DINO multi-crop: 2 global + N local crops", dinoViews),
-            ("mae", "MAE: random resized crop + flip", maeViews),
             ("eval", "evaluation: optional resize + centre crop, normalise", evalViews),
             ("custom", "a chain of augmentation steps (views.augmentations: [{op: ..., params}]), views.views copies", customViews),
         ]
@@ -72,13 +71,6 @@ extension Builtins {
                              saturation: v.saturation, hue: v.hue, grayscaleProb: v.grayscaleProb,
                              blurProbs: (blur[0], blur[1], blur[2]), blurSigma: v.blurSigma, blurKernelSize: v.blurKernelSize,
                              solarizeProb: solarize, interpolation: try k.interpolation(.bicubic), normalize: try k.normalization())
-    }
-
-    static func maeViews(_ k: ViewKeys) throws -> any Transform {
-        try MAEViews(inputSize: try k.size("input_size", 224, "output side in pixels"),
-                     minScale: try k.c.float("min_scale", 0.2, "smallest RandomResizedCrop area fraction"),
-                     hflipProb: try k.probability("hflip_prob", 0.5, "probability of a horizontal flip"),
-                     interpolation: try k.interpolation(.bicubic), normalize: try k.normalization())
     }
 
     static func evalViews(_ k: ViewKeys) throws -> any Transform {

@@ -98,11 +98,6 @@ final class TransformTests: XCTestCase {
         XCTAssertEqual(byol.view2.blurProb, 0.1)
         XCTAssertEqual(byol.view2.solarizeProb, 0.2)
         XCTAssertEqual(byol.view1.saturation, 0.2, accuracy: 1e-7)
-
-        let mae = try MAEViews(inputSize: 28)
-        XCTAssertEqual(mae(img, &rng).tensors.map(\.shape), [[3, 28, 28]])
-        XCTAssertEqual(mae.crop.scale.0, 0.2)
-        XCTAssertEqual(mae.crop.interpolation, .bicubic)
     }
 
     func testDINOMultiCropShapesAndCounts() throws {

@@ -61,7 +61,7 @@ final class ViewPresetTests: XCTestCase {
         XCTAssertTrue(error("simclr", ["input_size": .string("big")]).contains("views.input_size"))
         XCTAssertTrue(error("simclr", ["local_views": .int(4)]).contains("views.local_views"), "a key the preset does not read")
         XCTAssertTrue(error("simclr", ["blur_prob": .int(2)]).contains("views.blur_prob"))
-        XCTAssertTrue(error("mae", ["interpolation": .string("bicubik")]).contains("did you mean 'bicubic'"))
+        XCTAssertTrue(error("dino", ["interpolation": .string("bicubik")]).contains("did you mean 'bicubic'"))
         XCTAssertTrue(error("simclr", ["normalize": .bool(false), "mean": .list([.double(0.5)])]).contains("views.mean"))
         XCTAssertTrue(error("custom", ["augmentations": .list([.map(["op": .string("hflip")])])]).contains("augmentations[0].op"))
     }
