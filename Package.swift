@@ -7,7 +7,9 @@ let package = Package(
     name: "Pretext",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "Pretext", type: .dynamic, targets: ["Pretext", "PretextSDK"]),
+        // PretextMaskedModeling: opt-in kit parts (MAE; SimMIM would share them) in the same library,
+        // outside the plugin umbrella PretextSDK, so only plugins that import it depend on it.
+        .library(name: "Pretext", type: .dynamic, targets: ["Pretext", "PretextSDK", "PretextMaskedModeling"]),
         .executable(name: "pretext-bench", targets: ["PretextBench"]),
     ],
     dependencies: [
@@ -29,15 +31,16 @@ let package = Package(
         .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData", .product(name: "Yams", package: "Yams")]),
         .target(name: "PretextKit", dependencies: ["PretextCore"]),
         .target(name: "PretextRunner", dependencies: ["PretextKit"]),
+        .target(name: "PretextMaskedModeling", dependencies: ["PretextKit"]),
         // The plugin-facing umbrella (everything but the runner); part of the same dynamic library.
         .target(name: "PretextSDK", dependencies: ["PretextTensor", "PretextNN", "PretextData", "PretextCore", "PretextKit"]),
         .target(name: "Pretext", dependencies: ["PretextTensor", "PretextNN", "PretextData",
                                                 "PretextCore", "PretextKit", "PretextRunner"]),
-        .executableTarget(name: "PretextBench", dependencies: ["CBLASLoader", "PretextTensor", "PretextNN", "PretextData", "PretextKit"]),
+        .executableTarget(name: "PretextBench", dependencies: ["CBLASLoader", "PretextTensor", "PretextNN", "PretextData", "PretextKit", "PretextMaskedModeling"]),
         .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor", "CKernels"]),
         .testTarget(name: "PretextDataTests", dependencies: ["PretextData"]),
         .testTarget(name: "PretextNNTests", dependencies: ["PretextNN", "CKernels"]),
-        .testTarget(name: "PretextKitTests", dependencies: ["PretextKit"]),
+        .testTarget(name: "PretextKitTests", dependencies: ["PretextKit", "PretextMaskedModeling"]),
         .testTarget(name: "PretextCoreTests", dependencies: ["PretextCore"]),
         .testTarget(name: "PretextRunnerTests", dependencies: ["PretextRunner"]),
     ]

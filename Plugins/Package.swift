@@ -10,13 +10,22 @@ import Foundation
 let framework = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 let pretext = Target.Dependency.product(name: "Pretext", package: framework)
 
-/// A built-in method plugin: `Sources/Plugin<Name>` built as `libPretextPlugin<Name>.so`.
-func plugin(_ name: String) -> (Product, Target) {
-    (.library(name: "PretextPlugin\(name)", type: .dynamic, targets: ["Plugin\(name)"]),
-     .target(name: "Plugin\(name)", dependencies: [pretext]))
+/// A built-in method plugin: `Sources/Plugin<Name>` built as `libPretextPlugin<Name>.so`. With `module`,
+/// the method's own code (the method, its views, …) is the target `Method<Name>` (`Sources/Method<Name>`)
+/// and `Plugin<Name>` holds only the two C entry points: `MethodTests` links several methods into one
+/// test binary, which could not hold their identically named entry symbols twice.
+func plugin(_ name: String, module: Bool = false) -> (Product, [Target]) {
+    let product = Product.library(name: "PretextPlugin\(name)", type: .dynamic, targets: ["Plugin\(name)"])
+    guard module else { return (product, [.target(name: "Plugin\(name)", dependencies: [pretext])]) }
+    return (product, [.target(name: "Method\(name)", dependencies: [pretext]),
+                      .target(name: "Plugin\(name)", dependencies: [pretext, .target(name: "Method\(name)")])])
 }
 
-let plugins: [(Product, Target)] = ["SimCLR", "MoCo", "BYOL", "SimSiam", "BarlowTwins", "VICReg", "Rotation", "Jigsaw", "DINO", "MAE"].map(plugin)
+/// Methods whose own code is a separate, unit-tested module.
+let methodModules = ["Rotation", "Jigsaw"]
+let plugins: [(Product, [Target])] = ["SimCLR", "MoCo", "BYOL", "SimSiam", "BarlowTwins", "VICReg", "Rotation", "Jigsaw", "DINO", "MAE"].map {
+    plugin($0, module: methodModules.contains($0))
+}
 
 let package = Package(
     name: "PretextTools",
@@ -31,5 +40,6 @@ let package = Package(
             pretext, .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SSLRunTests", dependencies: [pretext]),
-    ] + plugins.map(\.1)
+        .testTarget(name: "MethodTests", dependencies: [pretext] + methodModules.map { .target(name: "Method\($0)") }),
+    ] + plugins.flatMap(\.1)
 )

@@ -1,5 +1,6 @@
 import Foundation
 import PretextKit
+import PretextMaskedModeling
 import PretextNN
 import PretextTensor
 
@@ -34,7 +35,7 @@ enum TransformerSteps {
         let teacherHead = DINOHead(inputDim: 384, hiddenDim: 2048, bottleneckDim: 256, outputDim: 65536, truncNormalInit: false, rng: &rng)
         try EMA.copy(into: teacher, from: student)
         try EMA.copy(into: teacherHead, from: head)
-        let loss = try DINOLoss(outputDim: 65536, warmupTeacherTemp: 0.04, teacherTemp: 0.04, warmupTeacherTempEpochs: 5)
+        let loss = try DINOLoss(outputDim: 65536)
         let opt = try AdamW(groups: trainable([student, head]), weightDecay: 0.04)
         let globals = (0..<2).map { images(batch, 224, seed: 10 + UInt64($0)) }
         let locals = (0..<localViews).map { images(batch, 96, seed: 20 + UInt64($0)) }
@@ -43,7 +44,7 @@ enum TransformerSteps {
             try EMA.update(target: teacherHead, online: head, momentum: 0.996)
             let t = try noGrad { try MultiCrop.apply(globals, concatenate: true) { try teacherHead(teacher($0)) } }
             let s = try MultiCrop.apply(globals + locals, concatenate: true) { try head(student($0)) }
-            let l = try loss(teacher: t, student: s, epoch: 0)
+            let l = try loss(teacher: t, student: s, teacherTemperature: 0.04)
             opt.zeroGrad()
             try l.backward()
             try opt.step(learningRate: 5e-4)

@@ -41,6 +41,16 @@ public final class ConfigSection {
         note(key, v, doc)
     }
 
+    /// Fills keys the configuration does not give with `fallbacks` (a scheduled hyper-parameter's group
+    /// takes its start and end values from the section around it, whichever member is selected). A
+    /// fallback the member never reads is no error: the user did not write it.
+    public func seed(_ fallbacks: [String: ConfigValue]) {
+        for (key, value) in fallbacks where !has(key) {
+            values[key] = value
+            known.insert(key)
+        }
+    }
+
     /// Marks keys as understood without reading them (e.g. `name`, read by whoever picked the factory).
     public func accept(_ keys: String...) { for k in keys { known.insert(k) } }
 
@@ -167,7 +177,10 @@ public final class ConfigSection {
     }
 
     public func floats(_ key: String, _ fallback: [Float], _ doc: String = "") throws -> [Float] {
-        try doubles(key, fallback.map(Double.init), doc).map(Float.init)
+        // Each fallback through its shortest decimal text when that reads back as the same Float, so
+        // 0.485 is recorded (and shown) as 0.485.
+        let shown = fallback.map { f in Double("\(f)").flatMap { Float($0) == f ? $0 : nil } ?? Double(f) }
+        return try doubles(key, shown, doc).map(Float.init)
     }
 
     /// A nested section (`views` inside `method`, say).

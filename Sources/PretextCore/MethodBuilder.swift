@@ -15,6 +15,9 @@ public final class MethodBuilder {
     public let backboneName: String
     /// Number of training epochs (some defaults depend on it, e.g. teacher-temperature warm-up).
     public let epochs: Int
+    /// The scheduled hyper-parameters the method declared with `schedule(_:default:seeds:)`, by config
+    /// path, so the runner can save the state of metric-driven ones in checkpoints.
+    public private(set) var schedules: [(path: String, schedule: any Schedule)] = []
 
     public init(config: ConfigSection, backboneConfig: ConfigSection, viewsConfig: ConfigSection,
                 backboneName: String, epochs: Int, context: BuildContext) {
@@ -47,5 +50,16 @@ public final class MethodBuilder {
     public func makeViews(_ preset: String) throws -> any Transform {
         try registry.makeTransform(try viewsConfig.string("preset", preset, "view preset (ssl-run list transform); switching it drops the previous one's options"),
                                    viewsConfig, context)
+    }
+
+    /// A scheduled hyper-parameter of the method (`method.<key>`, a config group such as
+    /// `method.teacher_temp_schedule: {name: linear-warmup, start: 0.04, end: 0.07, epochs: 30}`):
+    /// `name` (default `name`) picks a registered schedule; `seeds` are the fallbacks of its options,
+    /// typically the method's own keys for the start and end values. Read its value per optimizer step
+    /// with `schedule.value(at: context.step, of: context.totalSteps)`.
+    public func schedule(_ key: String, default name: String, seeds: [String: ConfigValue] = [:]) throws -> any Schedule {
+        let s = try registry.makeSchedule(group: config.section(key), default: name, seeds: seeds, context)
+        schedules.append((config.section(key).path, s))
+        return s
     }
 }

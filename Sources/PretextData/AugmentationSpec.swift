@@ -84,7 +84,7 @@ public struct AugmentationSpec: Codable, Equatable, Sendable {
             case "normalize":
                 return try Normalize(mean: mean ?? Normalize.imageNet.mean, std: std ?? Normalize.imageNet.std)
             default:
-                let hint = TransformConfig.closest(to: op, in: Set(Self.ops)).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = Self.closest(to: op, in: Self.ops).map { " (did you mean '\($0)'?)" } ?? ""
                 throw DataError.invalidConfig(key: "\(key).op", reason: "unknown op '\(op)'\(hint); ops: \(Self.ops.joined(separator: ", "))")
             }
         } catch let DataError.invalidArgument(name, detail) {

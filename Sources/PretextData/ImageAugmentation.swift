@@ -18,7 +18,7 @@ extension ImageAugmentation {
 }
 
 /// Checks a probability argument.
-func checkProbability(_ p: Float, _ name: String) throws {
+public func checkProbability(_ p: Float, _ name: String) throws {
     guard p >= 0, p <= 1, !p.isNaN else {
         throw DataError.invalidArgument(name: name, detail: "probability \(p) is outside [0, 1]")
     }

@@ -1,5 +1,5 @@
 /// `count` independent views of one augmentation chain, each then ToTensor (+ `normalize`): a custom
-/// multi-view transform (e.g. from `TransformConfig(preset: "custom")`).
+/// multi-view transform (e.g. the `custom` view preset).
 public struct MultiView: Transform {
     public var augmentation: any ImageAugmentation
     public var count: Int

@@ -15,29 +15,6 @@ public enum Builtins {
         try registerRedundancyReduction(registry)
     }
 
-    static func registerSchedules(_ r: Registry) throws {
-        try r.registerSchedule("cosine", summary: "linear warm-up then cosine annealing, per step (SimCLR, MoCo v2, DINO)") { c, ctx in
-            let warm = try c.double("warmup_epochs", 0, "epochs of linear warm-up")
-            return WarmupCosineSchedule(warmupSteps: Int(warm * Double(ctx.stepsPerEpoch)),
-                                        warmupStart: try c.float("warmup_start", 0, "warm-up starts at this fraction of the base value"),
-                                        finalValue: try c.float("final", 0, "value at the end, as a fraction of the base value"))
-        }
-        try r.registerSchedule("constant", summary: "a constant learning rate (optionally after warm-up)") { c, ctx in
-            ConstantSchedule(warmupSteps: Int(try c.double("warmup_epochs", 0, "epochs of linear warm-up") * Double(ctx.stepsPerEpoch)))
-        }
-        try r.registerSchedule("step", summary: "multiply by gamma at milestones (fractions of training)") { c, _ in
-            StepDecaySchedule(milestones: try c.doubles("milestones", [0.6, 0.8], "fractions of training (≤ 1) or step numbers"),
-                              gamma: try c.float("gamma", 0.1, "factor at each milestone"))
-        }
-        try r.registerSchedule("plateau", summary: "ReduceLROnPlateau on a monitored metric (schedule.monitor: loss or knn_top1)") { c, _ in
-            PlateauSchedule(factor: try c.float("factor", 0.1, "multiplier when the metric stalls"),
-                            patience: try c.int("patience", 10, "epochs without improvement before reducing"),
-                            threshold: try c.double("threshold", 1e-4, "relative improvement that counts"),
-                            minScale: try c.float("min_scale", 0, "never below this fraction of the base rate"),
-                            mode: try c.string("mode", "min", "min for losses, max for accuracies", choices: ["min", "max"]))
-        }
-    }
-
     static func registerLosses(_ r: Registry) throws {
         try r.registerLoss("ntxent", summary: "NT-Xent / InfoNCE with an optional memory bank (SimCLR, MoCo)") { c, ctx in
             let t = try c.float("temperature", 0.5, "softmax temperature", greaterThan: 0)
@@ -54,49 +31,6 @@ public enum Builtins {
         }
         try r.registerLoss("cross-entropy", summary: "cross-entropy over logits and integer labels, optional label smoothing") { c, _ in
             CrossEntropyLoss(labelSmoothing: try c.float("label_smoothing", 0, "label smoothing ε"))
-        }
-    }
-
-    /// The doc of a `views` key (snake_case or camelCase) from `TransformConfig.keyDocs`.
-    static func viewKeyDoc(_ key: String) -> String {
-        var camel = ""
-        var upper = false
-        for ch in key {
-            if ch == "_" { upper = true; continue }
-            camel += upper ? ch.uppercased() : String(ch)
-            upper = false
-        }
-        return TransformConfig.keyDocs.first { $0.key == camel }?.doc ?? ""
-    }
-
-    /// Every view preset of `TransformConfig`, configured from the `views` section (snake_case keys).
-    static func registerTransforms(_ r: Registry) throws {
-        let presets: [(String, String)] = [
-            ("simclr", "SimCLR: 2 views, crop + flip + colour jitter + grayscale + blur (Lightly SimCLRTransform)"),
-            ("mocov2", "MoCo v2: 2 views as SimCLR with MoCo's jitter (Lightly MoCoV2Transform)"),
-            ("byol", "BYOL: 2 asymmetric views (blur 1.0/0.1, solarize 0/0.2)"),
-            ("dino", "DINO multi-crop: 2 global + N local crops"),
-            ("mae", "MAE: random resized crop + flip"),
-            ("rotation", "RotNet: 4 copies rotated 0/90/180/270 with labels"),
-            ("jigsaw", "Jigsaw: 3×3 tiles and a permutation index"),
-            ("eval", "evaluation: optional resize + centre crop, normalise"),
-        ]
-        for (name, summary) in presets {
-            try r.registerTransform(name, summary: summary) { c, _ in
-                var dict: [String: Any] = ["preset": name]
-                c.accept("preset")
-                c.passThrough("preset", doc: Builtins.viewKeyDoc("preset"))
-                for (key, value) in c.values.sorted(by: { $0.key < $1.key }) where key != "preset" {
-                    if let v = value.anyValue { dict[key] = v }
-                    c.accept(key)
-                    c.passThrough(key, doc: Builtins.viewKeyDoc(key))
-                }
-                do {
-                    return try TransformConfig(dictionary: dict).makeTransform()
-                } catch {
-                    throw ConfigError.invalidValue(path: c.path, detail: "\(error)")
-                }
-            }
         }
     }
 }

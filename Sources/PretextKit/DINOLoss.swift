@@ -12,10 +12,11 @@ import PretextTensor
 /// After the loss the centre moves towards the mean of this batch's (uncentred) teacher outputs:
 /// center ← m·center + (1 − m)·mean, as Lightly does inside `forward`.
 ///
-/// Teacher temperature: `torch.linspace(warmupTeacherTemp, teacherTemp, warmupTeacherTempEpochs)[epoch]`
-/// during the warm-up epochs, `teacherTemp` after (so epoch 0 uses exactly the warm-up value).
-/// Defaults (the paper's ViT-S recipe): teacher 0.04 → 0.07 over 30 epochs, student 0.1, centre
-/// momentum 0.9; Lightly's constructor defaults differ (teacher 0.04 constant).
+/// Teacher temperature: given per call. It is a scheduled hyper-parameter of the method, not of the
+/// loss (DINO's `method.teacher_temp_schedule`, by default `linear-warmup`:
+/// `torch.linspace(warmup_teacher_temp, teacher_temp, warmup_teacher_temp_epochs)[epoch]`, then
+/// `teacher_temp`). Defaults: student 0.1, centre momentum 0.9 (paper and Lightly); the flat-list call
+/// uses `teacherTemperature`, 0.04 unless set (Lightly's constructor default).
 ///
 /// `teacherEntropy` (mean entropy of the teacher's softmax, in nats) and `teacherMeanEntropy` (the
 /// entropy of the batch-averaged teacher distribution) of the last call show collapse: both near
@@ -24,58 +25,44 @@ import PretextTensor
 public final class DINOLoss: Loss {
     /// Number of prototypes K (the head's output dimension; the centre's size).
     public let outputDim: Int
-    public let warmupTeacherTemp: Float
-    public let teacherTemp: Float
-    public let warmupTeacherTempEpochs: Int
     public let studentTemp: Float
     public let centerMomentum: Float
     /// The running centre of the teacher outputs [1, outputDim] (checkpointed through the method).
     public private(set) var center: Tensor
     /// For the protocol's flat input list: how many of the inputs are teacher outputs (the first ones).
     public var teacherViews = 2
-    /// For the protocol's flat input list: the epoch that picks the teacher temperature.
-    public var epoch = 0
+    /// For the protocol's flat input list: the teacher temperature.
+    public var teacherTemperature: Float
     /// Statistics of the last call (NaN before the first).
     public private(set) var teacherEntropy = Double.nan
     public private(set) var teacherMeanEntropy = Double.nan
 
-    public init(outputDim: Int = 65536, warmupTeacherTemp: Float = 0.04, teacherTemp: Float = 0.07,
-                warmupTeacherTempEpochs: Int = 30, studentTemp: Float = 0.1, centerMomentum: Float = 0.9) throws {
-        guard outputDim > 0, warmupTeacherTemp > 0, teacherTemp > 0, studentTemp > 0, warmupTeacherTempEpochs >= 0,
-              (0...1).contains(centerMomentum) else {
-            throw TensorError.invalidArgument(op: "dino_loss", detail: "output_dim and temperatures must be positive, warm-up epochs ≥ 0 and the centre momentum in [0, 1] (got output_dim \(outputDim), teacher temperatures \(warmupTeacherTemp) → \(teacherTemp), student \(studentTemp), momentum \(centerMomentum))")
+    public init(outputDim: Int = 65536, teacherTemperature: Float = 0.04, studentTemp: Float = 0.1, centerMomentum: Float = 0.9) throws {
+        guard outputDim > 0, teacherTemperature > 0, studentTemp > 0, (0...1).contains(centerMomentum) else {
+            throw TensorError.invalidArgument(op: "dino_loss", detail: "output_dim and temperatures must be positive and the centre momentum in [0, 1] (got output_dim \(outputDim), teacher temperature \(teacherTemperature), student \(studentTemp), momentum \(centerMomentum))")
         }
         self.outputDim = outputDim
-        self.warmupTeacherTemp = warmupTeacherTemp
-        self.teacherTemp = teacherTemp
-        self.warmupTeacherTempEpochs = warmupTeacherTempEpochs
+        self.teacherTemperature = teacherTemperature
         self.studentTemp = studentTemp
         self.centerMomentum = centerMomentum
         center = Tensor.zeros([1, outputDim])
     }
 
-    /// The teacher temperature at `epoch` (0-based): linear warm-up as `torch.linspace`, then constant.
-    public func teacherTemperature(epoch: Int) -> Float {
-        guard epoch < warmupTeacherTempEpochs else { return teacherTemp }
-        let n = warmupTeacherTempEpochs
-        if n == 1 { return warmupTeacherTemp }
-        let e = Swift.max(epoch, 0)
-        return Float(Double(warmupTeacherTemp) + (Double(teacherTemp) - Double(warmupTeacherTemp)) * Double(e) / Double(n - 1))
-    }
-
-    /// `inputs` = the first `teacherViews` teacher outputs, then the student outputs, each [B, K];
-    /// the temperature comes from `epoch`.
+    /// `inputs` = the first `teacherViews` teacher outputs, then the student outputs, each [B, K], at
+    /// `teacherTemperature`.
     public func callAsFunction(_ inputs: [Tensor]) throws -> Tensor {
         guard inputs.count > teacherViews else {
             throw TensorError.invalidArgument(op: "dino_loss", detail: "expects \(teacherViews) teacher outputs followed by at least one student output, got \(inputs.count) tensors")
         }
-        return try self(teacher: Array(inputs.prefix(teacherViews)), student: Array(inputs.dropFirst(teacherViews)), epoch: epoch)
+        return try self(teacher: Array(inputs.prefix(teacherViews)), student: Array(inputs.dropFirst(teacherViews)),
+                        teacherTemperature: teacherTemperature)
     }
 
     /// The loss for teacher outputs (one [B, K] tensor per global view; no gradient flows into them)
-    /// and student outputs (one [B, K] per view, the teacher's views first, in the same order). The
-    /// centre is only read: the method calls `updateCenter(teacher:)` after the optimizer step.
-    public func callAsFunction(teacher: [Tensor], student: [Tensor], epoch: Int) throws -> Tensor {
+    /// and student outputs (one [B, K] per view, the teacher's views first, in the same order), with the
+    /// teacher's softmax at `temperature`. The centre is only read: the method calls
+    /// `updateCenter(teacher:)` after the optimizer step.
+    public func callAsFunction(teacher: [Tensor], student: [Tensor], teacherTemperature temperature: Float) throws -> Tensor {
         let t = teacher.count, s = student.count
         guard t >= 1, s >= 1, let b = teacher.first?.shape.first else {
             throw TensorError.invalidArgument(op: "dino_loss", detail: "needs at least one teacher and one student output")
@@ -87,7 +74,9 @@ public final class DINOLoss: Loss {
         guard terms > 0 else {
             throw TensorError.invalidArgument(op: "dino_loss", detail: "needs at least two views in total: the pair of a view with itself is skipped, which leaves no term with \(t) teacher and \(s) student view(s)")
         }
-        let temperature = teacherTemperature(epoch: epoch)
+        guard temperature > 0 else {
+            throw TensorError.invalidArgument(op: "dino_loss", detail: "the teacher temperature must be positive, got \(temperature)")
+        }
         let k = outputDim, rows = b * k
         // Teacher targets, without gradient: W_j = Σ_i p_i − p_j (p_j only when view j is also a teacher view),
         // so that Σ_j Σ_{i≠j} p_i·log q_j = Σ_j W_j·log q_j.

@@ -14,6 +14,7 @@ public struct Checkpoint {
         public var step: Int             // optimizer steps done
         public var batchInEpoch: Int     // batches of `epoch` already consumed (a mid-epoch Ctrl-C)
         public var seed: UInt64
+        /// The learning-rate schedule's state (`Schedule.state`).
         public var scheduleState: [Double]
         public var pretextABI: Int32
         public var method: String
@@ -22,6 +23,9 @@ public struct Checkpoint {
         /// checkpoint), so the resumed epoch's `epoch_loss` covers the whole epoch. Absent in older files.
         public var epochLossSum: Double? = nil
         public var epochBatches: Int? = nil
+        /// The state of every other schedule that has one (weight decay, momentum, a method's), by
+        /// config path. Absent in older files and when no schedule carries state.
+        public var schedulesState: [String: [Double]]? = nil
 
         public init(epoch: Int, step: Int, batchInEpoch: Int, seed: UInt64, scheduleState: [Double], pretextABI: Int32,
                     method: String, backbone: String, epochLossSum: Double? = nil, epochBatches: Int? = nil) {

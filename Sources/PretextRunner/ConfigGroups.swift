@@ -11,28 +11,59 @@ import PretextCore
 /// trains with ReduceLROnPlateau and its own defaults, instead of refusing `warmup_epochs`.
 public enum ConfigGroups {
     public struct Group: Sendable {
-        public let section: String
+        /// Where the section is: `["schedule"]`, `["method", "momentum_schedule"]`.
+        public let path: [String]
         public let selector: String
         /// Keys kept across a switch: read by the runner (or by every member) rather than by one member.
         public let shared: Set<String>
+
+        public init(path: [String], selector: String, shared: Set<String>) {
+            self.path = path
+            self.selector = selector
+            self.shared = shared
+        }
+
+        init(section: String, selector: String, shared: Set<String>) {
+            self.init(path: [section], selector: selector, shared: shared)
+        }
     }
 
     public static let all: [Group] = [
         Group(section: "schedule", selector: "name", shared: ["monitor"]),
-        Group(section: "optimizer", selector: "name", shared: ["lr", "exclude_bias_and_norm", "weight_decay_end"]),
+        Group(section: "optimizer", selector: "name", shared: ["lr", "exclude_bias_and_norm", "weight_decay_end", "weight_decay_schedule"]),
         Group(section: "views", selector: "preset", shared: ["input_size", "normalize", "mean", "std"]),
         Group(section: "backbone", selector: "name", shared: []),
     ]
 
+    /// The scheduled hyper-parameters' groups: every `*_schedule` section one level inside a section
+    /// (`optimizer.weight_decay_schedule`, `method.momentum_schedule`, a plugin's own), selected by `name`.
+    public static func scheduleGroups(in tree: ConfigValue) -> [Group] {
+        guard case let .map(top) = tree else { return [] }
+        var groups: [Group] = []
+        for (section, value) in top.sorted(by: { $0.key < $1.key }) {
+            guard case let .map(inner) = value else { continue }
+            for key in inner.keys.sorted() where key.hasSuffix("_schedule") {
+                groups.append(Group(path: [section, key], selector: "name", shared: []))
+            }
+        }
+        return groups
+    }
+
     /// `upper` merged over `lower`, dropping `lower`'s member options where `upper` switches a group's member.
     public static func layer(_ upper: ConfigValue, over lower: ConfigValue) -> ConfigValue {
         var base = lower
-        for g in all {
-            guard case let .string(new)? = upper[g.section]?[g.selector],
-                  case let .map(old)? = lower[g.section] else { continue }
+        for g in all + scheduleGroups(in: upper) {
+            guard case let .string(new)? = value(at: g.path, in: upper)?[g.selector],
+                  case let .map(old)? = value(at: g.path, in: base) else { continue }
             if case let .string(previous)? = old[g.selector], previous == new { continue }
-            base = base.setting([g.section], to: .map(old.filter { g.shared.contains($0.key) }))
+            base = base.setting(g.path, to: .map(old.filter { g.shared.contains($0.key) }))
         }
         return base.merged(with: upper)
+    }
+
+    static func value(at path: [String], in tree: ConfigValue) -> ConfigValue? {
+        var node: ConfigValue? = tree
+        for key in path { node = node?[key] }
+        return node
     }
 }

@@ -26,12 +26,16 @@ final class RunCheckpoints {
 
     /// Writes `checkpoints/last`; returns its folder.
     @discardableResult
-    func save(method: any Method, optimizer: any Optimizer, schedule: any Schedule,
+    func save(method: any Method, optimizer: any Optimizer, schedules: HyperParameterSchedules,
               epochsDone: Int, step: Int, batchInEpoch: Int, partial: EpochTotals? = nil) throws -> URL {
-        let state = Checkpoint.State(epoch: epochsDone, step: step, batchInEpoch: batchInEpoch, seed: seed,
-                                     scheduleState: schedule.state, pretextABI: PluginABI.hostVersion,
+        var state = Checkpoint.State(epoch: epochsDone, step: step, batchInEpoch: batchInEpoch, seed: seed,
+                                     scheduleState: schedules.learningRate.state, pretextABI: PluginABI.hostVersion,
                                      method: methodName, backbone: backboneName,
                                      epochLossSum: partial?.lossSum, epochBatches: partial?.batches)
+        let others = schedules.all.dropFirst().filter { !$0.schedule.state.isEmpty }
+        if !others.isEmpty {
+            state.schedulesState = Dictionary(others.map { ($0.path, $0.schedule.state) }, uniquingKeysWith: { a, _ in a })
+        }
         let url = try Checkpoint(model: Trainer.modelState(method), optimizer: optimizer.state(), state: state)
             .write(to: directory, metadata: metadata)
         last = url.path

@@ -51,7 +51,7 @@ public final class RunConfiguration {
         let exclude = try optCfg.bool("exclude_bias_and_norm", false, "no weight decay (nor LARS adaptation) for biases, norms and ViT tokens")
         optimizer = try registry.makeOptimizer(optName, optCfg, groups: Trainer.parameterGroups(method.modules, excludeBiasAndNorm: exclude), context)
         hyperParameters = try HyperParameterSchedules(optimizer: optimizer, optimizerConfig: optCfg, scheduleConfig: schedCfg,
-                                                      registry: registry, context: context)
+                                                      methodSchedules: builder.schedules, registry: registry, context: context)
         monitor = try schedCfg.string("monitor", "loss", "metric a metric-driven schedule (plateau) watches: loss, or an epoch metric such as knn20_top1")
         sections = [methodCfg, backboneCfg, viewsCfg, optCfg, schedCfg, train, data, eval]
         for section in sections { try section.validate() }

@@ -128,6 +128,9 @@ public final class Trainer {
         try Trainer.loadModelState(config.method, ckpt.model, source: checkpoints.directory.path)
         try config.optimizer.loadState(ckpt.optimizer)
         try config.hyperParameters.learningRate.loadState(ckpt.state.scheduleState)
+        for (path, schedule) in config.hyperParameters.all.dropFirst() {
+            if let saved = ckpt.state.schedulesState?[path] { try schedule.loadState(saved) }
+        }
         var start = StartPosition(epoch: ckpt.state.epoch, step: ckpt.state.step, batchInEpoch: ckpt.state.batchInEpoch)
         if let sum = ckpt.state.epochLossSum, let n = ckpt.state.epochBatches, sum.isFinite, n >= 0, n <= start.batchInEpoch {
             start.carried = EpochTotals(lossSum: sum, batches: n)

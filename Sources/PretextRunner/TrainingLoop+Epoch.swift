@@ -32,20 +32,18 @@ extension TrainingLoop {
         }
         try log.tensorBoard?.logEpochImages(in: runDirectory, epoch: epoch + 1, step: step)
         try observeMonitoredMetric(record, meanLoss: totals.meanLoss)
-        try checkpoints.save(method: method, optimizer: optimizer, schedule: config.hyperParameters.learningRate,
+        try checkpoints.save(method: method, optimizer: optimizer, schedules: config.hyperParameters,
                              epochsDone: epoch + 1, step: step, batchInEpoch: 0)
         if settings.keepEpochCheckpoints { try checkpoints.saveEpochWeights(method: method, epoch: epoch + 1) }
         reporter.message(String(format: "epoch %d/%d  loss %.4f", epoch + 1, settings.epochs, totals.meanLoss))
         return record
     }
 
-    /// Feeds `schedule.monitor` (the epoch's mean loss, or an epoch metric) to metric-driven schedules.
+    /// Feeds `schedule.monitor` (the epoch's mean loss, or an epoch metric) to metric-driven schedules
+    /// (every schedule of the run: the learning rate's, and any other group's plateau).
     func observeMonitoredMetric(_ record: [String: Any], meanLoss: Double) throws {
-        let schedule = config.hyperParameters.learningRate
-        if config.monitor == "loss" {
-            schedule.observe(metric: meanLoss, at: step)
-        } else if let v = record[config.monitor] as? Double {
-            schedule.observe(metric: v, at: step)
-        }
+        let metric = config.monitor == "loss" ? meanLoss : record[config.monitor] as? Double
+        guard let metric else { return }
+        for (_, schedule) in config.hyperParameters.all { schedule.observe(metric: metric, at: step) }
     }
 }

@@ -87,7 +87,7 @@ final class TrainingLoop {
             try logStep(epoch: epoch, lr: ctx.learningRate, loss: out.loss,
                         record: endsStep && (step % settings.logEvery == 0 || batchIndex == batchesPerEpoch))
             if InterruptFlag.isSet {
-                let url = try checkpoints.save(method: method, optimizer: optimizer, schedule: config.hyperParameters.learningRate,
+                let url = try checkpoints.save(method: method, optimizer: optimizer, schedules: config.hyperParameters,
                                                epochsDone: epoch, step: step, batchInEpoch: batchIndex, partial: totals)
                 throw RunError.interrupted(step: step, checkpoint: url.path)
             }
@@ -135,7 +135,9 @@ final class TrainingLoop {
         rec["epoch"] = epoch + 1
         rec["lr"] = Double(lr)
         rec["images_per_s"] = ips
-        if config.hyperParameters.weightDecay != nil { rec["weight_decay"] = Double(optimizer.weightDecay) }
+        // The scheduled hyper-parameters of the step just done (step − 1).
+        rec["weight_decay"] = Double(optimizer.weightDecay)
+        if let target = method.momentumTargets.first { rec["momentum"] = Double(target.momentum(at: step - 1, of: totalSteps)) }
         try log.write(rec)
         window.restart()
     }

@@ -19,16 +19,17 @@ final class DINOLossTests: XCTestCase {
     func testLossAndCentreUpdateEqualLightly() throws {
         let c = try ref.reference("dino_epoch3_of_warmup10")
         let teacher = try views(c["teacher"]), student = try views(c["student"])
-        let loss = try DINOLoss(outputDim: 32, warmupTeacherTemp: ref.number(c, "warmup_teacher_temp"),
-                                teacherTemp: ref.number(c, "teacher_temp"),
-                                warmupTeacherTempEpochs: (c["warmup_epochs"] as! NSNumber).intValue,
-                                studentTemp: ref.number(c, "student_temp"), centerMomentum: ref.number(c, "center_momentum"))
+        // The teacher temperature of epoch 3 from the schedule DINO uses (one step per epoch here).
+        let temperature = LinearWarmupSchedule(start: ref.number(c, "warmup_teacher_temp"), end: ref.number(c, "teacher_temp"),
+                                               warmupEpochs: (c["warmup_epochs"] as! NSNumber).intValue, stepsPerEpoch: 1)
+            .value(at: (c["epoch"] as! NSNumber).intValue, of: 100)
+        let loss = try DINOLoss(outputDim: 32, studentTemp: ref.number(c, "student_temp"), centerMomentum: ref.number(c, "center_momentum"))
         assertClose(loss.center.scalars, try ref.tensor(c["center_before"]).scalars, atol: 0, rtol: 0)
-        let value = try loss(teacher: teacher, student: student, epoch: (c["epoch"] as! NSNumber).intValue)
+        let value = try loss(teacher: teacher, student: student, teacherTemperature: temperature)
         XCTAssertEqual(value.item, ref.number(c, "loss"), accuracy: 1e-5)
         // The loss has no side effect: the centre is unchanged and a second evaluation gives the same value.
         assertClose(loss.center.scalars, try ref.tensor(c["center_before"]).scalars, atol: 0, rtol: 0)
-        XCTAssertEqual(try loss(teacher: teacher, student: student, epoch: (c["epoch"] as! NSNumber).intValue).item, value.item)
+        XCTAssertEqual(try loss(teacher: teacher, student: student, teacherTemperature: temperature).item, value.item)
 
         // Lightly's forward updates the centre once, which the DINO method does in afterStep:
         // 0.9·0 + 0.1·(mean over both views and the batch).
@@ -47,13 +48,17 @@ final class DINOLossTests: XCTestCase {
     }
 
     func testTeacherTemperatureWarmUpIsTorchLinspaceThenConstant() throws {
-        let loss = try DINOLoss(outputDim: 4, warmupTeacherTemp: 0.04, teacherTemp: 0.07, warmupTeacherTempEpochs: 10)
-        XCTAssertEqual(loss.teacherTemperature(epoch: 0), 0.04, accuracy: 1e-9)
-        XCTAssertEqual(loss.teacherTemperature(epoch: 3), 0.05, accuracy: 1e-8)      // 0.04 + 0.03·3/9
-        XCTAssertEqual(loss.teacherTemperature(epoch: 9), 0.07, accuracy: 1e-8)
-        XCTAssertEqual(loss.teacherTemperature(epoch: 10), 0.07)
-        XCTAssertEqual(loss.teacherTemperature(epoch: 500), 0.07)
-        XCTAssertEqual(try DINOLoss(outputDim: 4, warmupTeacherTempEpochs: 0).teacherTemperature(epoch: 0), 0.07)
+        let schedule = LinearWarmupSchedule(start: 0.04, end: 0.07, warmupEpochs: 10, stepsPerEpoch: 5)
+        XCTAssertEqual(schedule.value(epoch: 0), 0.04, accuracy: 1e-9)
+        XCTAssertEqual(schedule.value(epoch: 3), 0.05, accuracy: 1e-8)      // 0.04 + 0.03·3/9
+        XCTAssertEqual(schedule.value(epoch: 9), 0.07, accuracy: 1e-8)
+        XCTAssertEqual(schedule.value(epoch: 10), 0.07)
+        XCTAssertEqual(schedule.value(epoch: 500), 0.07)
+        // Per optimizer step: every step of an epoch has the epoch's value.
+        XCTAssertEqual(schedule.value(at: 15, of: 100), schedule.value(epoch: 3))
+        XCTAssertEqual(schedule.value(at: 19, of: 100), schedule.value(epoch: 3))
+        XCTAssertEqual(LinearWarmupSchedule(start: 0.04, end: 0.07, warmupEpochs: 0, stepsPerEpoch: 1).value(at: 0, of: 1), 0.07)
+        XCTAssertEqual(LinearWarmupSchedule(start: 0.04, end: 0.07, warmupEpochs: 1, stepsPerEpoch: 1).value(at: 0, of: 1), 0.04)
     }
 
     /// The loss written out pair by pair (teacher view i, student view j ≠ i) in Double, and the
@@ -80,8 +85,8 @@ final class DINOLossTests: XCTestCase {
             }
             return total / Double(terms * b)
         }
-        let loss = try DINOLoss(outputDim: k, warmupTeacherTemp: tt, teacherTemp: tt, warmupTeacherTempEpochs: 0, studentTemp: st)
-        let value = try loss(teacher: teacher, student: student, epoch: 0)
+        let loss = try DINOLoss(outputDim: k, studentTemp: st)
+        let value = try loss(teacher: teacher, student: student, teacherTemperature: tt)
         XCTAssertEqual(Double(value.item), reference(student.map(\.scalars)), accuracy: 1e-5)
         try value.backward()
         let h: Float = 1e-2
@@ -93,21 +98,21 @@ final class DINOLossTests: XCTestCase {
                 XCTAssertEqual(Double(student[j].grad!.scalars[e]), numeric, accuracy: 2e-4, "student view \(j) element \(e)")
             }
         }
-        // The flat-list protocol form (first `teacherViews` inputs are the teacher's) agrees, at `epoch`.
-        let flat = try DINOLoss(outputDim: k, warmupTeacherTemp: tt, teacherTemp: tt, warmupTeacherTempEpochs: 0, studentTemp: st)
+        // The flat-list protocol form (first `teacherViews` inputs are the teacher's) agrees, at `teacherTemperature`.
+        let flat = try DINOLoss(outputDim: k, teacherTemperature: tt, studentTemp: st)
         XCTAssertEqual(try flat(teacher + student.map { $0.detached() }).item, value.item, accuracy: 1e-6)
     }
 
     func testEntropyStatisticsSeeCollapse() throws {
         let k = 8
-        let loss = try DINOLoss(outputDim: k, warmupTeacherTempEpochs: 0, centerMomentum: 1)
+        let loss = try DINOLoss(outputDim: k, centerMomentum: 1)
         // Identical teacher rows: the centre (kept at 0 by momentum 1) leaves them as they are.
         let flat = Tensor.zeros([4, k])
-        _ = try loss(teacher: [flat, flat], student: [flat, flat], epoch: 0)
+        _ = try loss(teacher: [flat, flat], student: [flat, flat], teacherTemperature: 0.04)
         XCTAssertEqual(loss.teacherEntropy, Foundation.log(Double(k)), accuracy: 1e-5)     // uniform
         XCTAssertEqual(loss.teacherMeanEntropy, Foundation.log(Double(k)), accuracy: 1e-5)
         let peaked = Tensor(shape: [4, k]) { b in for i in 0..<(4 * k) { b[i] = i % k == 0 ? 10 : 0 } }
-        _ = try loss(teacher: [peaked, peaked], student: [flat, flat], epoch: 0)
+        _ = try loss(teacher: [peaked, peaked], student: [flat, flat], teacherTemperature: 0.04)
         XCTAssertEqual(loss.teacherEntropy, 0, accuracy: 1e-5)                             // one prototype
         XCTAssertEqual(loss.teacherMeanEntropy, 0, accuracy: 1e-5)
     }
@@ -115,16 +120,15 @@ final class DINOLossTests: XCTestCase {
     func testRegisteredLossReadsTheMethodSection() throws {
         let registry = Registry()
         try Builtins.register(in: registry)
-        let section = ConfigSection(path: "method", values: ["head": .map(["output_dim": .int(32)]), "teacher_temp": .double(0.05),
-                                                             "warmup_teacher_temp_epochs": .int(0)])
+        let section = ConfigSection(path: "method", values: ["head": .map(["output_dim": .int(32)]), "student_temp": .double(0.2)])
         let loss = try XCTUnwrap(try registry.makeLoss("dino", section, BuildContext(registry: registry, seed: 0)) as? DINOLoss)
         XCTAssertEqual(loss.outputDim, 32)
-        XCTAssertEqual(loss.teacherTemperature(epoch: 0), 0.05)
-        XCTAssertEqual(loss.studentTemp, 0.1)
-        XCTAssertThrowsError(try loss(teacher: [Tensor.zeros([2, 16])], student: [Tensor.zeros([2, 16]), Tensor.zeros([2, 16])], epoch: 0)) {
+        XCTAssertEqual(loss.studentTemp, 0.2)
+        XCTAssertEqual(loss.centerMomentum, 0.9)
+        XCTAssertThrowsError(try loss(teacher: [Tensor.zeros([2, 16])], student: [Tensor.zeros([2, 16]), Tensor.zeros([2, 16])], teacherTemperature: 0.04)) {
             XCTAssertTrue("\($0)".contains("output_dim"), "\($0)")
         }
-        XCTAssertThrowsError(try loss(teacher: [Tensor.zeros([2, 32])], student: [Tensor.zeros([2, 32])], epoch: 0))   // no pair left
+        XCTAssertThrowsError(try loss(teacher: [Tensor.zeros([2, 32])], student: [Tensor.zeros([2, 32])], teacherTemperature: 0.04))   // no pair left
     }
 }
 

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import PretextKit
+@testable import PretextMaskedModeling
+import PretextData
 import PretextCore
 import PretextNN
 import PretextTensor
@@ -36,6 +38,7 @@ final class MAELossTests: XCTestCase {
         XCTAssertEqual(Double(try MAELoss(normPixLoss: false)([p, t]).item), expected, accuracy: 1e-6)
         let registry = Registry()
         try Builtins.register(in: registry)
+        try MaskedModeling.register(in: registry)
         let l = try registry.makeLoss("mae", ConfigSection(path: "method", values: ["norm_pix_loss": .bool(false)]),
                                       BuildContext(registry: registry, seed: 0))
         XCTAssertEqual(Double(try l([p, t]).item), expected, accuracy: 1e-6)
@@ -81,5 +84,22 @@ final class MAELossTests: XCTestCase {
         XCTAssertNil(vit.posEmbed.grad)
         XCTAssertThrowsError(try MaskedAutoencoder(encoder: vit, decoder: decoder, maskRatio: 1))
         XCTAssertThrowsError(try mae.predictMasked(Tensor.zeros([1, 3, 8, 8]), keep: [[0]], masked: [[1, 2, 3]]))
+    }
+
+    /// The opt-in module registers MAE's view preset (defaults: Lightly's MAETransform) and loss.
+    func testMaskedModelingRegistersThePresetAndLoss() throws {
+        let registry = Registry()
+        try Builtins.register(in: registry)
+        XCTAssertFalse(registry.names(.transform).contains("mae"), "not part of the kit")
+        try MaskedModeling.register(in: registry)
+        let ctx = BuildContext(registry: registry, seed: 0)
+        let mae = try XCTUnwrap(try registry.makeTransform("mae", ConfigSection(path: "views", values: ["input_size": .int(28)]), ctx) as? MAEViews)
+        var rng = RNG(seed: 1)
+        let img = try Image(width: 32, height: 32, pixels: (0..<(32 * 32 * 3)).map { UInt8($0 % 251) })
+        XCTAssertEqual(mae(img, &rng).tensors.map(\.shape), [[3, 28, 28]])
+        XCTAssertEqual(mae.crop.scale.0, 0.2)
+        XCTAssertEqual(mae.crop.interpolation, .bicubic)
+        let loss = try XCTUnwrap(try registry.makeLoss("mae", ConfigSection(path: "method", values: ["norm_pix_loss": .bool(false)]), ctx) as? MAELoss)
+        XCTAssertFalse(loss.normPixLoss)
     }
 }

@@ -37,6 +37,8 @@ public final class DINO: Method {
     let teacherBackbone: any Backbone
     let teacherHead: DINOHead
     let loss: DINOLoss
+    /// The teacher temperature per optimizer step (`method.teacher_temp_schedule`).
+    let teacherTemperature: any Schedule
     /// Teacher outputs of this optimizer step, for the centre update in `afterStep`.
     var pendingTeacherOutputs: [[Tensor]] = []
     let globalViews = 2
@@ -61,6 +63,7 @@ public final class DINO: Method {
             throw ConfigError.invalidValue(path: "method", detail: "the registered 'dino' loss is not Pretext's DINOLoss")
         }
         loss = l
+        teacherTemperature = try Self.teacherTemperatureSchedule(b)
         momentumTargets = try b.momentumTargets([(backbone, teacherBackbone), (head, teacherHead)], momentum: 0.996, cosine: true)
 
         // Crop sizes follow the backbone's input size unless the user sets them.
@@ -78,6 +81,18 @@ public final class DINO: Method {
             m.namedModules().contains { $0.module is BatchNorm }
         }
         batchViews = !usesBatchStatistics
+    }
+
+    /// `method.teacher_temp_schedule`, a schedule group: by default `linear-warmup` from
+    /// `warmup_teacher_temp` to `teacher_temp` over `warmup_teacher_temp_epochs` (torch.linspace per
+    /// epoch, as the paper and Lightly), then constant; those three keys seed the group's options.
+    static func teacherTemperatureSchedule(_ b: MethodBuilder) throws -> any Schedule {
+        let warm = try b.config.float("warmup_teacher_temp", 0.04, "teacher temperature at epoch 0 (the teacher_temp_schedule's start)", greaterThan: 0)
+        let final = try b.config.float("teacher_temp", 0.07, "teacher temperature after the warm-up (the teacher_temp_schedule's end)", greaterThan: 0)
+        let epochs = try b.config.int("warmup_teacher_temp_epochs", 30, "epochs of linear teacher-temperature warm-up", range: 0...1_000_000)
+        return try b.schedule("teacher_temp_schedule", default: "linear-warmup",
+                              seeds: ["start": .float(warm), "end": .float(final), "epochs": .int(epochs),
+                                      "value": .float(final), "peak": .float(final), "final": .float(final)])
     }
 
     static func dinoHead(_ b: MethodBuilder, inputDim: Int) throws -> DINOHead {
@@ -110,11 +125,12 @@ public final class DINO: Method {
             try outputs(teacherBackbone, teacherHead, Array(v.prefix(globalViews)), freezeLastLayer: false)
         }
         let studentOut = try outputs(backbone, head, v, freezeLastLayer: context.epoch < head.freezeLastLayer)
-        let l = try loss(teacher: teacherOut, student: studentOut, epoch: context.epoch)
+        let temperature = teacherTemperature.value(at: context.step, of: context.totalSteps)
+        let l = try loss(teacher: teacherOut, student: studentOut, teacherTemperature: temperature)
         pendingTeacherOutputs.append(teacherOut)
         return StepOutput(loss: l, metrics: ["teacher_entropy": loss.teacherEntropy,
                                              "teacher_batch_entropy": loss.teacherMeanEntropy,
-                                             "teacher_temp": Double(loss.teacherTemperature(epoch: context.epoch))])
+                                             "teacher_temp": Double(temperature)])
     }
 
     /// The running centre follows the teacher outputs of this optimizer step (Lightly updates it right
@@ -137,10 +153,13 @@ public final class DINO: Method {
     method:
       momentum: 0.996               # teacher EMA momentum at the start (paper 0.996; the runner updates before each step)
       momentum_cosine: true         # raise it to 1 along a cosine over training, per step (paper); false = constant
+                                    # (the shape is method.momentum_schedule.name: cosine-to-end or constant by default; ssl-run list schedule)
       teacher_head: copy            # copy: teacher head starts as the student's (paper); independent: own init (Lightly CIFAR benchmark)
       warmup_teacher_temp: 0.04     # teacher softmax temperature at epoch 0 (paper 0.04)
       teacher_temp: 0.07            # teacher temperature after the warm-up (paper 0.04-0.07; 0.07 for ViT-S/16)
       warmup_teacher_temp_epochs: 5 # linear warm-up epochs (paper 30 of 100-300; 5 for short CPU runs, as Lightly's example)
+      teacher_temp_schedule:
+        name: linear-warmup         # per epoch torch.linspace(warmup_teacher_temp, teacher_temp, warmup_teacher_temp_epochs)[epoch], then teacher_temp; or constant (teacher_temp), cosine, ... (ssl-run list schedule)
       student_temp: 0.1             # student softmax temperature (paper 0.1)
       center_momentum: 0.9          # momentum of the running centre subtracted from the teacher outputs (paper 0.9)
       head:

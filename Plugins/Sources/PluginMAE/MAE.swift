@@ -1,5 +1,6 @@
 import Foundation
 import PretextSDK
+import PretextMaskedModeling
 
 /// MAE (He, Chen, Xie, Li, Dollár, Girshick 2021, "Masked Autoencoders Are Scalable Vision Learners",
 /// arXiv:2111.06377), as Lightly's MAE (`MaskedVisionTransformerTIMM` + `MAEDecoderTIMM`).
@@ -129,6 +130,7 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 @_cdecl("pretext_plugin_register")
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
+        try MaskedModeling.register(in: registry)
         try registry.registerMethod("mae", summary: "MAE (He et al. 2021): mask 75% of ViT patches, decode their pixels",
                                     defaults: MAE.defaults, demo: MAE.demo) { try MAE($0) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PretextSDK
+import PretextMaskedModeling
 
 /// The picture MAE writes after each epoch: for each sample image a row original | masked input |
 /// reconstruction (visible patches kept, hidden patches predicted), upscaled with nearest neighbours

@@ -30,12 +30,13 @@ final class ConfigGroupTests: XCTestCase {
     func testEveryRegisteredScheduleTrains() throws {
         let registry = Registry()
         try Builtins.register(in: registry)
-        XCTAssertEqual(registry.names(.schedule), ["constant", "cosine", "plateau", "step"], "a new schedule needs a case here")
+        XCTAssertEqual(registry.names(.schedule), ["constant", "cosine", "cosine-to-end", "linear-warmup", "plateau", "step"],
+                       "a new schedule needs a case here")
         // step: ×0.1 from half-way (step 3 of 6).
         let (stepRun, _) = try train("step", epochs: 2, ["schedule.name=step", "schedule.milestones=[0.5]", "schedule.gamma=0.1"])
         let step = try lrPerStep(stepRun)
         for s in 0..<6 { XCTAssertEqual(step[s] ?? -1, s < 3 ? 0.1 : 0.01, accuracy: 1e-7, "step schedule, step \(s)") }
-        XCTAssertFalse(try String(contentsOf: stepRun.appendingPathComponent("config.yaml"), encoding: .utf8).contains("warmup_epochs"))
+        XCTAssertFalse(Self.section("schedule", of: try String(contentsOf: stepRun.appendingPathComponent("config.yaml"), encoding: .utf8)).contains("warmup_epochs"))
         // plateau: no epoch can improve by 1000 %, patience 0: halved after the second epoch's observation.
         let (plateauRun, _) = try train("plateau", epochs: 3, ["schedule.name=plateau", "schedule.patience=0",
                                                                "schedule.factor=0.5", "schedule.threshold=10"])
@@ -49,6 +50,24 @@ final class ConfigGroupTests: XCTestCase {
         let (cosineRun, _) = try train("cosine", epochs: 2, ["schedule.name=cosine"])
         let cosine = try lrPerStep(cosineRun)
         for s in 0..<6 { XCTAssertEqual(cosine[s] ?? -1, 0.1 * (1 + cos(Double.pi * Double(s) / 6)) / 2, accuracy: 1e-7, "cosine, step \(s)") }
+        // cosine-to-end (Lightly's cosine_schedule) from 0.5 to 1 of optimizer.lr: the last step has exactly the end.
+        let (toEndRun, _) = try train("cosine-to-end", epochs: 2, ["schedule.name=cosine-to-end", "schedule.start=0.5", "schedule.end=1"])
+        let toEnd = try lrPerStep(toEndRun)
+        for s in 0..<6 { XCTAssertEqual(toEnd[s] ?? -1, 0.1 * (1 - 0.5 * (cos(Double.pi * Double(s) / 5) + 1) / 2), accuracy: 1e-7, "cosine-to-end, step \(s)") }
+        // linear-warmup per epoch: linspace(0.2, 1, 2)[epoch] of optimizer.lr, then 1.
+        let (linearRun, _) = try train("linear-warmup", epochs: 3, ["schedule.name=linear-warmup", "schedule.start=0.2", "schedule.epochs=2"])
+        let linear = try lrPerStep(linearRun)
+        for s in 0..<9 { XCTAssertEqual(linear[s] ?? -1, s < 3 ? 0.02 : 0.1, accuracy: 1e-7, "linear-warmup, step \(s)") }
+    }
+
+    /// The lines of top-level section `name` in a YAML text.
+    static func section(_ name: String, of yaml: String) -> String {
+        var out: [Substring] = [], inside = false
+        for line in yaml.split(separator: "\n") {
+            if !line.hasPrefix(" ") { inside = line.hasPrefix(name + ":") }
+            if inside { out.append(line) }
+        }
+        return out.joined(separator: "\n")
     }
 
     func testEveryRegisteredOptimizerTrains() throws {
@@ -83,7 +102,7 @@ final class ConfigGroupTests: XCTestCase {
         for expected in ["name: plateau", "patience: 10", "name: adamw", "betas:", "lr: 0.06"] {
             XCTAssertTrue(r.stdout.contains(expected), "\(expected) missing:\n\(r.stdout)")
         }
-        XCTAssertFalse(r.stdout.contains("warmup_epochs"), r.stdout)
+        XCTAssertFalse(Self.section("schedule", of: r.stdout).contains("warmup_epochs"), r.stdout)
         XCTAssertFalse(r.stdout.contains("nesterov"), r.stdout)
     }
 }

@@ -46,6 +46,13 @@ public final class __NAME__: Method {
     //    momentumTargets = try b.momentumTargets([(backbone, targetBackbone)], momentum: 0.99, cosine: true)
     //    // in step: let target = try noGrad { try targetBackbone(batch.views[1]) }
     //
+    //    A hyper-parameter that changes over training (a temperature, a loss weight) is a schedule the
+    //    user picks by name in its own group, method.<key> (here method.tau_schedule):
+    //
+    //    let tau: any Schedule
+    //    tau = try b.schedule("tau_schedule", default: "cosine", seeds: ["peak": .float(0.1), "final": .float(0.05)])
+    //    // in step: let t = tau.value(at: context.step, of: context.totalSteps)
+    //
     //    func afterStep(_ context: StepContext)  — after the optimizer step: queues, centres, anything not
     //                                              updated by gradients (losses only read such state)
     //    func extraState() / loadExtraState(_:)  — state to keep in checkpoints besides parameters

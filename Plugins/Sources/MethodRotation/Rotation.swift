@@ -48,14 +48,3 @@ public final class Rotation: Method {
       min_scale: 0.2              # RandomResizedCrop scale (0.2, 1)
     """
 }
-
-@_cdecl("pretext_plugin_abi_version")
-public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
-
-@_cdecl("pretext_plugin_register")
-public func pretextPluginRegister() -> Int32 {
-    PluginABI.register { registry in
-        try registry.registerMethod("rotation", summary: "RotNet (Gidaris et al. 2018): predict 0/90/180/270° rotations",
-                                    defaults: Rotation.defaults, demo: Rotation.demo) { try Rotation($0) }
-    }
-}

@@ -76,14 +76,3 @@ public final class Jigsaw: Method {
       permutation_seed: 0
     """
 }
-
-@_cdecl("pretext_plugin_abi_version")
-public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
-
-@_cdecl("pretext_plugin_register")
-public func pretextPluginRegister() -> Int32 {
-    PluginABI.register { registry in
-        try registry.registerMethod("jigsaw", summary: "Jigsaw puzzles (Noroozi & Favaro 2016): predict the permutation of 3×3 tiles",
-                                    defaults: Jigsaw.defaults, demo: Jigsaw.demo) { try Jigsaw($0) }
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import PretextSDK
 
 /// The permutation set of a jigsaw puzzle task: Noroozi & Favaro 2016, arXiv:1603.09246 (§3.2:
 /// permutations chosen for large Hamming distance, 100 by default, so the classes are distinguishable).

@@ -1,3 +1,5 @@
+import PretextSDK
+
 /// Rotation prediction (RotNet): Gidaris, Singh, Komodakis 2018, arXiv:1803.07728. One augmented view
 /// is rotated by 0°, 90°, 180° and 270° (counter-clockwise); the views come in that order with labels
 /// [0, 1, 2, 3], the class the network must predict.

@@ -1,3 +1,5 @@
+import PretextSDK
+
 /// The jigsaw puzzle pretext task: Noroozi & Favaro 2016, arXiv:1603.09246. A square crop is cut into a
 /// `gridSize`×`gridSize` grid of cells; from each cell a `tileSize` tile is cut at a random offset (the
 /// random gaps/jitter that stop the network from matching edges); the tiles are shuffled by one

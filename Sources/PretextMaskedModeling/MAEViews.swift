@@ -1,3 +1,6 @@
+import PretextData
+import PretextTensor
+
 /// The single view of a masked autoencoder: He et al. 2021, arXiv:2111.06377. Lightly equivalent:
 /// `MAETransform`.
 ///
