@@ -25,10 +25,10 @@ final class DemoSizingTests: XCTestCase {
     }
 
     func testDemoSizingSitsBetweenTheMethodsDefaultsAndTheUsersValues() throws {
-        let r = try registry(demo: "train:\n  epochs: 4\ndemo:\n  note: slow\n")
+        let r = try registry(demo: "train:\n  epochs: 5\ndemo:\n  note: slow\n")
         let t = try assemble(r, demo: true)
         XCTAssertEqual(t["views"]?["input_size"], .int(DemoSizing.imageSize))   // over the method's 224
-        XCTAssertEqual(t["train"]?["epochs"], .int(4))                           // the method's demo over the shared 3
+        XCTAssertEqual(t["train"]?["epochs"], .int(5))                           // the method's demo over the shared 3
         XCTAssertEqual(t["train"]?["demo"], .bool(true))
         XCTAssertEqual(t["data"]?["synthetic_size"], .int(DemoSizing.imageSize))
         XCTAssertEqual(t["eval"]?["data"], .string(EvaluationSettings.synthetic))

@@ -18,7 +18,7 @@ final class DemoTests: XCTestCase {
                     continue
                 }
                 XCTAssertEqual(r.status, 0, "\(method) on \(backbone): \(r.all)")
-                let count = method == "dino" ? 512 : backbone == "vit-s" ? 640 : 768   // DINO's demo sets its own
+                let count = method == "dino" ? 512 : backbone == "vit-s" ? 512 : 768   // DINO's demo sets its own
                 for expected in ["synthetic_size: 32", "synthetic_count: \(count)", "data: synthetic", "demo: true"] {
                     XCTAssertTrue(r.stdout.contains(expected), "\(method) on \(backbone) lacks '\(expected)': \(r.stdout)")
                 }
