@@ -7,9 +7,10 @@ let package = Package(
     name: "Pretext",
     platforms: [.macOS(.v13)],
     products: [
-        // PretextMaskedModeling: opt-in kit parts (MAE; SimMIM would share them) in the same library,
-        // outside the plugin umbrella PretextSDK, so only plugins that import it depend on it.
-        .library(name: "Pretext", type: .dynamic, targets: ["Pretext", "PretextSDK", "PretextMaskedModeling"]),
+        // PretextMaskedModeling (MAE; SimMIM would share it) and PretextSelfDistillation (DINO; iBOT would
+        // share it): opt-in kit parts in the same library, outside the plugin umbrella PretextSDK, so only
+        // plugins that import them depend on them.
+        .library(name: "Pretext", type: .dynamic, targets: ["Pretext", "PretextSDK", "PretextMaskedModeling", "PretextSelfDistillation"]),
         .executable(name: "pretext-bench", targets: ["PretextBench"]),
     ],
     dependencies: [
@@ -32,15 +33,16 @@ let package = Package(
         .target(name: "PretextKit", dependencies: ["PretextCore"]),
         .target(name: "PretextRunner", dependencies: ["PretextKit"]),
         .target(name: "PretextMaskedModeling", dependencies: ["PretextKit"]),
+        .target(name: "PretextSelfDistillation", dependencies: ["PretextKit"]),
         // The plugin-facing umbrella (everything but the runner); part of the same dynamic library.
         .target(name: "PretextSDK", dependencies: ["PretextTensor", "PretextNN", "PretextData", "PretextCore", "PretextKit"]),
         .target(name: "Pretext", dependencies: ["PretextTensor", "PretextNN", "PretextData",
                                                 "PretextCore", "PretextKit", "PretextRunner"]),
-        .executableTarget(name: "PretextBench", dependencies: ["CBLASLoader", "PretextTensor", "PretextNN", "PretextData", "PretextKit", "PretextMaskedModeling"]),
+        .executableTarget(name: "PretextBench", dependencies: ["CBLASLoader", "PretextTensor", "PretextNN", "PretextData", "PretextKit", "PretextMaskedModeling", "PretextSelfDistillation"]),
         .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor", "CKernels"]),
-        .testTarget(name: "PretextDataTests", dependencies: ["PretextData"]),
-        .testTarget(name: "PretextNNTests", dependencies: ["PretextNN", "CKernels"]),
-        .testTarget(name: "PretextKitTests", dependencies: ["PretextKit", "PretextMaskedModeling"]),
+        .testTarget(name: "PretextDataTests", dependencies: ["PretextData", "PretextSelfDistillation"]),
+        .testTarget(name: "PretextNNTests", dependencies: ["PretextNN", "CKernels", "PretextSelfDistillation"]),
+        .testTarget(name: "PretextKitTests", dependencies: ["PretextKit", "PretextMaskedModeling", "PretextSelfDistillation"]),
         .testTarget(name: "PretextCoreTests", dependencies: ["PretextCore"]),
         .testTarget(name: "PretextRunnerTests", dependencies: ["PretextRunner"]),
     ]

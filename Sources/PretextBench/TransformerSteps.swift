@@ -2,6 +2,7 @@ import Foundation
 import PretextKit
 import PretextMaskedModeling
 import PretextNN
+import PretextSelfDistillation
 import PretextTensor
 
 /// Whole training steps of the transformer methods on pre-made random tensors, the same cases as

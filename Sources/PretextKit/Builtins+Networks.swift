@@ -6,7 +6,6 @@ extension ResNet: Backbone {}
 extension VisionTransformer: Backbone {}
 
 extension ProjectionHead: Head {}
-extension DINOHead: Head {}
 extension LinearClassifier: Head {}
 
 extension Builtins {
@@ -66,17 +65,6 @@ extension Builtins {
         try r.registerHead("simsiam-prediction", summary: "SimSiam predictor: Linear-BN-ReLU-Linear bottleneck") { c, inDim, ctx in
             ProjectionHead.simsiamPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 512, "bottleneck width", range: Builtins.widths),
                                              outDim: try c.int("output_dim", 2048, "output size (the projector's)", range: Builtins.widths), rng: &ctx.rng)
-        }
-        try r.registerHead("dino", summary: "DINO head: MLP, bottleneck, L2-normalise, weight-normalised prototypes") { c, inDim, ctx in
-            DINOHead(inputDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "MLP hidden width", range: Builtins.widths),
-                     bottleneckDim: try c.int("bottleneck_dim", 256, "bottleneck before the prototypes", range: Builtins.widths),
-                     outputDim: try c.int("output_dim", 65536, "number of prototypes (the softmax size; not the backbone's feature size)", range: Builtins.widths),
-                     batchNorm: try c.bool("batch_norm", false, "batch-norm in the MLP"),
-                     numLayers: try c.int("num_layers", 3, "MLP layers", range: 1...64),
-                     freezeLastLayer: try c.int("freeze_last_layer", 1, "epochs during which the prototypes are not updated"),
-                     normLastLayer: try c.bool("norm_last_layer", true, "fix the prototypes' weight norm to 1"),
-                     truncNormalInit: try c.bool("trunc_normal_init", true, "MLP Linears trunc_normal std 0.02 (false: PyTorch's default init)"),
-                     rng: &ctx.rng)
         }
         try r.registerHead("linear", summary: "a linear classifier (Xavier-uniform init)") { c, inDim, ctx in
             LinearClassifier(inDim: inDim, numClasses: try c.int("output_dim", 10, "classes", range: Builtins.widths), rng: &ctx.rng)

@@ -5,13 +5,13 @@ extension Builtins {
     /// The view presets, each reading its keys from the `views` section with typed getters (defaults
     /// are Lightly's, see each transform's doc comment), so `ssl-run defaults` lists them with docs and
     /// an unknown key is an error with a did-you-mean. A method's own presets come with its plugin
-    /// (`Registry.registerViewPreset`: rotation, jigsaw; mae from the opt-in `PretextMaskedModeling`).
+    /// (`Registry.registerViewPreset`: rotation, jigsaw; mae from the opt-in `PretextMaskedModeling`, dino
+    /// from the opt-in `PretextSelfDistillation`).
     static func registerTransforms(_ r: Registry) throws {
         let presets: [(String, String, (ViewKeys) throws -> any Transform)] = [
             ("simclr", "SimCLR: 2 views, crop + flip + colour jitter + grayscale + blur (Lightly SimCLRTransform)", simclrViews),
             ("mocov2", "MoCo v2: 2 views as SimCLR with MoCo's jitter (Lightly MoCoV2Transform)", mocoViews),
             ("byol", "BYOL: 2 asymmetric views (blur 1.0/0.1, solarize 0/0.2)", byolViews),
-            ("dino", "DINO multi-crop: 2 global + N local crops", dinoViews),
             ("eval", "evaluation: optional resize + centre crop, normalise", evalViews),
             ("custom", "a chain of augmentation steps (views.augmentations: [{op: ..., params}]), views.views copies", customViews),
         ]
@@ -53,24 +53,6 @@ extension Builtins {
                              minScale: minScale, grayscaleProb: v.grayscaleProb, blurProbs: blur, solarizeProbs: solarize,
                              blurSigma: v.blurSigma, blurKernelSize: v.blurKernelSize, vflipProb: v.vflipProb,
                              hflipProb: v.hflipProb, rotationProb: v.rotationProb, normalize: try k.normalization())
-    }
-
-    static func dinoViews(_ k: ViewKeys) throws -> any Transform {
-        let global = try k.size("global_crop_size", 224, "global crop side")
-        let globalScale = try k.pair("global_crop_scale", (0.4, 1), "global crop [min, max] area fraction")
-        let local = try k.size("local_crop_size", 96, "local crop side")
-        let localScale = try k.pair("local_crop_scale", (0.05, 0.4), "local crop [min, max] area fraction")
-        let localViews = try k.c.int("local_views", 6, "number of local crops", range: 0...64)
-        let blur = try k.numbers("blur_probs", [1.0, 0.1, 0.5], "blur probabilities of [global 1, global 2, local]")
-        let solarize = try k.probability("solarize_prob", 0.2, "solarization probability of global view 2")
-        let v = try k.colour(.init(strength: 0.5, brightness: 0.8, contrast: 0.8, saturation: 0.4, hue: 0.2))
-        return try DINOViews(globalCropSize: global, globalCropScale: globalScale, localCropSize: local,
-                             localCropScale: localScale, localViews: localViews, hflipProb: v.hflipProb,
-                             vflipProb: v.vflipProb, rotationProb: v.rotationProb, colorJitterProb: v.jitterProb,
-                             colorJitterStrength: v.strength, brightness: v.brightness, contrast: v.contrast,
-                             saturation: v.saturation, hue: v.hue, grayscaleProb: v.grayscaleProb,
-                             blurProbs: (blur[0], blur[1], blur[2]), blurSigma: v.blurSigma, blurKernelSize: v.blurKernelSize,
-                             solarizeProb: solarize, interpolation: try k.interpolation(.bicubic), normalize: try k.normalization())
     }
 
     static func evalViews(_ k: ViewKeys) throws -> any Transform {

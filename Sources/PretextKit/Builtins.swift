@@ -11,7 +11,6 @@ public enum Builtins {
         try registerLosses(registry)
         try registerTransforms(registry)
         try registerNetworks(registry)
-        try registerTransformerLosses(registry)
         try registerRedundancyReduction(registry)
     }
 

@@ -3,14 +3,14 @@ import XCTest
 @testable import PretextCore
 
 /// The plugin ABI identity is computed from the plugin-facing surface, not remembered: this test hashes
-/// the declarations of the modules a plugin sees (`PretextSDK`: Tensor, NN, Data, Core, Kit; the opt-in PretextMaskedModeling) and
+/// the declarations of the modules a plugin sees (`PretextSDK`: Tensor, NN, Data, Core, Kit; the opt-in PretextMaskedModeling and PretextSelfDistillation) and
 /// fails when `PluginABI+Surface.swift` does not hold that hash; with PRETEXT_UPDATE_ABI=1 it rewrites
 /// the file. So any change to a public declaration, or to a type's stored properties (their layout is
 /// compiled into plugins), changes what a plugin must have been built against.
 final class PluginABISurfaceTests: XCTestCase {
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Sources")
-    static let modules = ["PretextTensor", "PretextNN", "PretextData", "PretextCore", "PretextKit", "PretextMaskedModeling"]
+    static let modules = ["PretextTensor", "PretextNN", "PretextData", "PretextCore", "PretextKit", "PretextMaskedModeling", "PretextSelfDistillation"]
     static let generated = "PretextCore/PluginABI+Surface.swift"
 
     /// The lines that make up the surface: public/open declarations and inlinable bodies' markers, and

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import PretextData
+import PretextSelfDistillation
 
 /// Random transforms, multi-view presets and the config.
 final class TransformTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import PretextKit
 import PretextCore
+import PretextSelfDistillation
 import PretextTensor
 
 /// The DINO loss against Lightly 1.6's `DINOLoss` (../shared/reference/losses.json, case
@@ -120,6 +121,8 @@ final class DINOLossTests: XCTestCase {
     func testRegisteredLossReadsTheMethodSection() throws {
         let registry = Registry()
         try Builtins.register(in: registry)
+        XCTAssertFalse(registry.names(.loss).contains("dino"), "not part of the kit")
+        try SelfDistillation.register(in: registry)
         let section = ConfigSection(path: "method", values: ["head": .map(["output_dim": .int(32)]), "student_temp": .double(0.2)])
         let loss = try XCTUnwrap(try registry.makeLoss("dino", section, BuildContext(registry: registry, seed: 0)) as? DINOLoss)
         XCTAssertEqual(loss.outputDim, 32)

@@ -3,6 +3,7 @@ import XCTest
 @testable import PretextKit
 import PretextCore
 import PretextData
+import PretextSelfDistillation
 import PretextTensor
 
 /// The registered view presets read the `views` section through typed getters: each default stated
@@ -11,6 +12,7 @@ final class ViewPresetTests: XCTestCase {
     let registry: Registry = {
         let r = Registry()
         try! Builtins.register(in: r)
+        try! SelfDistillation.register(in: r)   // the dino preset (opt-in module)
         return r
     }()
 

@@ -1,6 +1,7 @@
 import XCTest
 import PretextTensor
 @testable import PretextNN
+import PretextSelfDistillation
 
 /// Heads against Lightly 1.6's heads with the same formula weights: keys, eval outputs, train-mode
 /// outputs and running statistics, DINO's weight-normalised last layer and its gradients.

@@ -1,4 +1,5 @@
 import PretextSDK
+import PretextSelfDistillation
 
 /// DINO (Caron, Touvron, Misra, Jégou, Mairal, Bojanowski, Joulin 2021, "Emerging Properties in
 /// Self-Supervised Vision Transformers", arXiv:2104.14294): self-distillation with no labels.
@@ -195,6 +196,7 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 @_cdecl("pretext_plugin_register")
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
+        try SelfDistillation.register(in: registry)
         try registry.registerMethod("dino", summary: "DINO (Caron et al. 2021): EMA teacher, multi-crop, centred + sharpened self-distillation",
                                     defaults: DINO.defaults, demo: DINO.demo) { try DINO($0) }
     }

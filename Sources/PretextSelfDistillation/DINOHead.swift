@@ -1,3 +1,4 @@
+import PretextNN
 import PretextTensor
 
 /// DINO's projection head (Caron et al. 2021, arXiv:2104.14294) as Lightly's `DINOProjectionHead`:

@@ -1,4 +1,6 @@
 import Foundation
+import PretextData
+import PretextSelfDistillation
 
 /// Loader throughput (images per second, decode + multi-view transform + batching), for the
 /// `pretext-bench` table and the README. Compare with Tests/Fixtures/data/bench_torch_loader.py, which

@@ -1,3 +1,6 @@
+import PretextData
+import PretextTensor
+
 /// DINO's multi-crop: 2 global crops plus `localViews` small local crops: Caron et al. 2021,
 /// arXiv:2104.14294 (multi-crop from SwAV, Caron et al. 2020, arXiv:2006.09882). Lightly equivalent:
 /// `DINOTransform`.

@@ -1,0 +1,57 @@
+import PretextCore
+import PretextData
+import PretextKit
+import PretextNN
+
+extension DINOHead: Head {}
+
+/// Self-distillation with multi-crop views (DINO, Caron et al. 2021, arXiv:2104.14294; iBOT would share
+/// it): the `dino` view preset (`DINOViews`), the `dino` head (`DINOHead`), the `dino` loss (`DINOLoss`)
+/// and `MultiCrop`. An opt-in module of the framework's library, outside the plugin umbrella
+/// `PretextSDK`: a plugin imports it and calls `register(in:)` from its registration function (the
+/// DINO plugin does).
+public enum SelfDistillation {
+    public static func register(in r: Registry) throws {
+        try r.registerViewPreset("dino", summary: "DINO multi-crop: 2 global + N local crops", dinoViews)
+        try r.registerHead("dino", summary: "DINO head: MLP, bottleneck, L2-normalise, weight-normalised prototypes") { c, inDim, ctx in
+            DINOHead(inputDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "MLP hidden width", range: widths),
+                     bottleneckDim: try c.int("bottleneck_dim", 256, "bottleneck before the prototypes", range: widths),
+                     outputDim: try c.int("output_dim", 65536, "number of prototypes (the softmax size; not the backbone's feature size)", range: widths),
+                     batchNorm: try c.bool("batch_norm", false, "batch-norm in the MLP"),
+                     numLayers: try c.int("num_layers", 3, "MLP layers", range: 1...64),
+                     freezeLastLayer: try c.int("freeze_last_layer", 1, "epochs during which the prototypes are not updated"),
+                     normLastLayer: try c.bool("norm_last_layer", true, "fix the prototypes' weight norm to 1"),
+                     truncNormalInit: try c.bool("trunc_normal_init", true, "MLP Linears trunc_normal std 0.02 (false: PyTorch's default init)"),
+                     rng: &ctx.rng)
+        }
+        // The loss's options come from the `method` section.
+        try r.registerLoss("dino", summary: "DINO self-distillation: centred, sharpened teacher vs student cross-entropy over view pairs (Caron et al. 2021)") { c, _ in
+            let outputDim = try c.section("head").int("output_dim", 65536, "number of prototypes (the DINO head's output size)")
+            // The teacher temperature is the method's scheduled hyper-parameter (DINO: method.teacher_temp_schedule).
+            return try DINOLoss(outputDim: outputDim,
+                                studentTemp: try c.float("student_temp", 0.1, "student temperature"),
+                                centerMomentum: try c.float("center_momentum", 0.9, "momentum of the teacher-output centre"))
+        }
+    }
+
+    /// Valid layer widths (as the kit's heads): positive, and small enough to allocate.
+    static let widths = 1...1_048_576
+
+    static func dinoViews(_ k: ViewKeys) throws -> any Transform {
+        let global = try k.size("global_crop_size", 224, "global crop side")
+        let globalScale = try k.pair("global_crop_scale", (0.4, 1), "global crop [min, max] area fraction")
+        let local = try k.size("local_crop_size", 96, "local crop side")
+        let localScale = try k.pair("local_crop_scale", (0.05, 0.4), "local crop [min, max] area fraction")
+        let localViews = try k.c.int("local_views", 6, "number of local crops", range: 0...64)
+        let blur = try k.numbers("blur_probs", [1.0, 0.1, 0.5], "blur probabilities of [global 1, global 2, local]")
+        let solarize = try k.probability("solarize_prob", 0.2, "solarization probability of global view 2")
+        let v = try k.colour(.init(strength: 0.5, brightness: 0.8, contrast: 0.8, saturation: 0.4, hue: 0.2))
+        return try DINOViews(globalCropSize: global, globalCropScale: globalScale, localCropSize: local,
+                             localCropScale: localScale, localViews: localViews, hflipProb: v.hflipProb,
+                             vflipProb: v.vflipProb, rotationProb: v.rotationProb, colorJitterProb: v.jitterProb,
+                             colorJitterStrength: v.strength, brightness: v.brightness, contrast: v.contrast,
+                             saturation: v.saturation, hue: v.hue, grayscaleProb: v.grayscaleProb,
+                             blurProbs: (blur[0], blur[1], blur[2]), blurSigma: v.blurSigma, blurKernelSize: v.blurKernelSize,
+                             solarizeProb: solarize, interpolation: try k.interpolation(.bicubic), normalize: try k.normalization())
+    }
+}
