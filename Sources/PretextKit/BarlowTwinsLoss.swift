@@ -14,8 +14,7 @@ public final class BarlowTwinsLoss: Loss {
         guard inputs.count == 2, inputs[0].shape == inputs[1].shape, inputs[0].rank == 2, inputs[0].shape[0] > 1 else {
             throw TensorError.invalidArgument(op: "barlow_twins_loss", detail: "expects two [B, D] tensors of the same shape with B > 1, got \(inputs.map(\.shape))")
         }
-        let c = try RedundancyTerms.crossCorrelation(inputs[0], inputs[1])
-        let terms = try RedundancyTerms.diagonalAndOffDiagonal(c)
+        let terms = try RedundancyTerms.crossCorrelationTerms(inputs[0], inputs[1])
         return try terms.onDiagonal + terms.offDiagonal * lambda
     }
 }
