@@ -36,8 +36,11 @@ let package = Package(
         .target(name: "PretextSelfDistillation", dependencies: ["PretextKit"]),
         // The plugin-facing umbrella (everything but the runner); part of the same dynamic library.
         .target(name: "PretextSDK", dependencies: ["PretextTensor", "PretextNN", "PretextData", "PretextCore", "PretextKit"]),
+        // The library's SONAME (libPretext.so): a plugin built against the installed SDK records it as
+        // DT_NEEDED and shares the host's loaded copy (see `ssl-run install`).
         .target(name: "Pretext", dependencies: ["PretextTensor", "PretextNN", "PretextData",
-                                                "PretextCore", "PretextKit", "PretextRunner"]),
+                                                "PretextCore", "PretextKit", "PretextRunner"],
+                linkerSettings: [.unsafeFlags(["-Xlinker", "-soname=libPretext.so"])]),
         .executableTarget(name: "PretextBench", dependencies: ["CBLASLoader", "PretextTensor", "PretextNN", "PretextData", "PretextKit", "PretextMaskedModeling", "PretextSelfDistillation"]),
         .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor", "CKernels"]),
         .testTarget(name: "PretextDataTests", dependencies: ["PretextData", "PretextSelfDistillation"]),

@@ -1,6 +1,6 @@
 import PretextTensor
 import Foundation
-import Yams
+internal import Yams
 
 /// Reading and writing YAML configuration files as `ConfigValue` trees.
 public enum ConfigFile {

@@ -1,4 +1,4 @@
-import CImageCodec
+internal import CImageCodec
 
 /// Decodes PNG and JPEG files into 8-bit RGB `Image`s through the C shim (libpng, libjpeg-turbo).
 ///

@@ -1,4 +1,4 @@
-import CImageCodec
+internal import CImageCodec
 
 /// Encodes 8-bit RGB / RGBA / gray images as PNG (libpng through the C shim). Used for plots, saved
 /// views and MAE reconstructions. Files are written atomically (temporary file, then rename).

@@ -1,4 +1,4 @@
-import CKernels
+internal import CKernels
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the checksum of TFRecord framing, of the
 /// per-tensor checksums Pretext stores in safetensors files, and of recorded plugin files; and the

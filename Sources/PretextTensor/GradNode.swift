@@ -1,4 +1,4 @@
-import CKernels
+internal import CKernels
 /// One recorded operation on the autograd tape: its inputs and how to turn the gradient of its output
 /// into gradients of those inputs (micrograd's `_backward`, one per op).
 final class GradNode {

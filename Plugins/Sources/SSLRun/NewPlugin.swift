@@ -10,11 +10,17 @@ struct NewPlugin: ParsableCommand {
         discussion: HelpText.reflow("""
         The package builds with `swift build -c release` in its folder and then runs with
           ssl-run --plugin <folder>/.build/release/lib<Name>.so --method <name>
+        It compiles against an installed Pretext SDK (`ssl-run install --prefix P` makes one): the prefix \
+        of this ssl-run when it is installed, else --sdk or PRETEXT_SDK; nothing of the framework is \
+        rebuilt, so the first build takes seconds. --framework PATH builds against a source checkout \
+        instead (the whole framework compiles with the plugin: minutes), for work on the framework itself.
         """))
 
     @Argument(help: "Method name, e.g. my-method (the registry key; the Swift type becomes MyMethod).") var name: String
     @Option(help: "Folder to create (default: ./<name>).") var output: String?
-    @Option(help: "Path of the Pretext framework package the plugin builds against (default: the one this ssl-run was built from).")
+    @Option(help: "Prefix of the installed Pretext SDK to build against (default: $PRETEXT_SDK, else this ssl-run's install prefix).")
+    var sdk: String?
+    @Option(help: "Build against this source checkout of the framework instead of an SDK (for framework work; minutes).")
     var framework: String?
 
     func run() throws {
@@ -31,11 +37,8 @@ struct NewPlugin: ParsableCommand {
         if fm.fileExists(atPath: dest.path), let c = try? fm.contentsOfDirectory(atPath: dest.path), !c.isEmpty {
             throw CommandFailure(message: "'\(dest.path)' already exists and is not empty; choose another --output")
         }
-        let frameworkPath = URL(fileURLWithPath: framework ?? TemplateLocator.frameworkPath()).standardizedFileURL.path
-        guard fm.fileExists(atPath: frameworkPath + "/Package.swift") else {
-            throw CommandFailure(message: "'\(frameworkPath)' is not the Pretext framework package (no Package.swift); pass --framework PATH")
-        }
-        let substitutions = ["__NAME__": typeName, "__KEY__": key, "__FRAMEWORK_PATH__": frameworkPath]
+        let (packageTemplate, substitution) = try frameworkSubstitution()
+        let substitutions = ["__NAME__": typeName, "__KEY__": key].merging(substitution) { $1 }
         let src = templates.appendingPathComponent("plugin")
         guard let walker = fm.enumerator(atPath: src.path) else {
             throw CommandFailure(message: "cannot read \(src.path)")
@@ -47,7 +50,10 @@ struct NewPlugin: ParsableCommand {
             fm.fileExists(atPath: from.path, isDirectory: &isDir)
             var target = rel
             for (k, v) in substitutions { target = target.replacingOccurrences(of: k, with: v) }
-            if target.hasSuffix(".template") { target = String(target.dropLast(".template".count)) }
+            if target.hasPrefix("Package.swift.") {
+                guard target == packageTemplate else { continue }
+                target = "Package.swift"
+            }
             let to = dest.appendingPathComponent(target)
             if isDir.boolValue {
                 try fm.createDirectory(at: to, withIntermediateDirectories: true)
@@ -59,6 +65,9 @@ struct NewPlugin: ParsableCommand {
             try text.write(to: to, atomically: true, encoding: .utf8)
             written.append(target)
         }
+        print(packageTemplate == "Package.swift.template"
+              ? "builds against the Pretext SDK in \(substitutions["__SDK_PATH__"]!) (PRETEXT_SDK overrides)"
+              : "builds against the framework checkout \(substitutions["__FRAMEWORK_PATH__"]!) (first build: minutes)")
         print("created plugin '\(key)' in \(dest.path):")
         for w in written.sorted() { print("  \(w)") }
         print("""
@@ -66,5 +75,30 @@ struct NewPlugin: ParsableCommand {
           cd \(dest.path) && swift build -c release
           ssl-run --plugin \(dest.path)/.build/release/lib\(typeName).so --method \(key) --epochs 1
         """)
+    }
+
+    /// The Package.swift variant and what fills it: the SDK (default) or a source checkout (--framework).
+    func frameworkSubstitution() throws -> (template: String, [String: String]) {
+        let fm = FileManager.default
+        if let framework {
+            let path = URL(fileURLWithPath: framework).standardizedFileURL.path
+            guard fm.fileExists(atPath: path + "/Package.swift") else {
+                throw CommandFailure(message: "'\(path)' is not the Pretext framework package (no Package.swift); pass --framework PATH")
+            }
+            return ("Package.swift.checkout", ["__FRAMEWORK_PATH__": path])
+        }
+        let prefix = sdk.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? TemplateLocator.sdkPrefix()
+        guard let prefix else {
+            throw CommandFailure(message: """
+                no Pretext SDK to build the plugin against: this ssl-run is not installed. Run \
+                `ssl-run install --prefix ~/.local` and use ~/.local/bin/ssl-run new-plugin (plugins then build \
+                in seconds), or pass --sdk PREFIX / set PRETEXT_SDK, or --framework PATH to build against a \
+                source checkout (minutes)
+                """)
+        }
+        guard TemplateLocator.isSDK(prefix) else {
+            throw CommandFailure(message: "'\(prefix.path)' is not a Pretext SDK (no lib/pretext/swift/PretextSDK.swiftmodule or lib/libPretext.so): make one with `ssl-run install --prefix \(prefix.path)`")
+        }
+        return ("Package.swift.template", ["__SDK_PATH__": prefix.path])
     }
 }

@@ -18,13 +18,17 @@ enum TemplateLocator {
             .deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// The framework package a new plugin depends on: an installed copy records it in share/pretext/framework-path.
-    static func frameworkPath() -> String {
+    /// The installed SDK a new plugin builds against: `PRETEXT_SDK`, else the prefix this ssl-run is
+    /// installed in (`<prefix>/bin/ssl-run`), when it holds `lib/pretext/swift/PretextSDK.swiftmodule`.
+    static func sdkPrefix(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        if let explicit = environment["PRETEXT_SDK"], !explicit.isEmpty { return URL(fileURLWithPath: explicit).standardizedFileURL }
         let exe = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let recorded = exe.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/pretext/framework-path")
-        if let text = try? String(contentsOf: recorded, encoding: .utf8) {
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return sourceRoot.path
+        let prefix = exe.deletingLastPathComponent().deletingLastPathComponent()
+        return isSDK(prefix) ? prefix : nil
+    }
+
+    static func isSDK(_ prefix: URL) -> Bool {
+        FileManager.default.fileExists(atPath: prefix.appendingPathComponent("lib/pretext/swift/PretextSDK.swiftmodule").path)
+            && FileManager.default.fileExists(atPath: prefix.appendingPathComponent("lib/libPretext.so").path)
     }
 }

@@ -43,6 +43,25 @@ final class PluginLoadingTests: XCTestCase {
         XCTAssertTrue(r4.stderr.contains("warning") && r4.stderr.contains("ABI 999") && r4.stdout.contains("simclr"), r4.all)
     }
 
+    /// Without an SDK (an ssl-run that is not installed) new-plugin says how to get one; --framework makes
+    /// a package that builds against the source checkout (not built here: that compiles the framework).
+    func testNewPluginNeedsAnSDKOrACheckout() throws {
+        let dir = try SSLRun.temporaryDirectory("nosdk")
+        let none = try SSLRun.run(["new-plugin", "x", "--output", dir.appendingPathComponent("x").path], env: ["PRETEXT_SDK": ""])
+        XCTAssertEqual(none.status, 1, none.all)
+        XCTAssertTrue(none.stderr.contains("ssl-run install --prefix") && none.stderr.contains("PRETEXT_SDK")
+                      && none.stderr.contains("--framework"), none.all)
+        let wrong = try SSLRun.run(["new-plugin", "x", "--output", dir.appendingPathComponent("y").path, "--sdk", dir.path])
+        XCTAssertEqual(wrong.status, 1, wrong.all)
+        XCTAssertTrue(wrong.stderr.contains("is not a Pretext SDK") && wrong.stderr.contains(dir.path), wrong.all)
+        let checkout = dir.appendingPathComponent("z")
+        let made = try SSLRun.run(["new-plugin", "z", "--output", checkout.path, "--framework", SSLRun.repoRoot.path])
+        XCTAssertEqual(made.status, 0, made.all)
+        let manifest = try String(contentsOf: checkout.appendingPathComponent("Package.swift"), encoding: .utf8)
+        XCTAssertTrue(manifest.contains(".package(path: frameworkPath)") && manifest.contains(SSLRun.repoRoot.standardizedFileURL.path), manifest)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: checkout.appendingPathComponent("Package.swift.template").path))
+    }
+
     func testDuplicateRegistrationNamesBothSources() throws {
         let dir = try SSLRun.temporaryDirectory("dup")
         let copy = dir.appendingPathComponent("libMySimCLRCopy.so")
@@ -53,29 +72,49 @@ final class PluginLoadingTests: XCTestCase {
                       && r.stderr.contains(copy.path), r.all)
     }
 
-    /// The whole new-user path: scaffold, build in its own package, list, train a few steps, resume.
-    func testPluginFromTheTemplateBuildsLoadsAndTrains() throws {
+    /// The whole new-user path, as the README tells it: install under a prefix (the SDK), scaffold with the
+    /// installed ssl-run, build against the SDK (no framework sources), the package's own swift test,
+    /// list, train, then resume / eval / export / finetune without naming the plugin again.
+    func testPluginFromTheTemplateBuildsAgainstTheInstalledSDKAndTrains() throws {
         let dir = try SSLRun.temporaryDirectory("template")
+        let prefix = dir.appendingPathComponent("prefix")
+        let install = try SSLRun.run(["install", "--prefix", prefix.path])
+        XCTAssertEqual(install.status, 0, install.all)
+        let sdkModule = prefix.appendingPathComponent("lib/pretext/swift/PretextSDK.swiftmodule")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sdkModule.path), install.all)
+        let installed = prefix.appendingPathComponent("bin/ssl-run")
+        // The framework library carries its SONAME: plugins record it and share the host's loaded copy.
+        let readelf = try SSLRun.exec(URL(fileURLWithPath: "/usr/bin/env"), ["readelf", "-d", prefix.appendingPathComponent("lib/libPretext.so").path])
+        if readelf.status == 0 { XCTAssertTrue(readelf.stdout.contains("Library soname: [libPretext.so]"), readelf.stdout) }
+
         let pkg = dir.appendingPathComponent("my-method")
-        let made = try SSLRun.run(["new-plugin", "my-method", "--output", pkg.path, "--framework", SSLRun.repoRoot.path])
+        let made = try SSLRun.exec(installed, ["new-plugin", "my-method", "--output", pkg.path])
         XCTAssertEqual(made.status, 0, made.all)
+        XCTAssertTrue(made.stdout.contains("builds against the Pretext SDK in \(prefix.standardizedFileURL.path)"), made.all)
+        let manifest = try String(contentsOf: pkg.appendingPathComponent("Package.swift"), encoding: .utf8)
+        XCTAssertFalse(manifest.contains(SSLRun.repoRoot.path), "the scaffold names the checkout:\n\(manifest)")
+        XCTAssertFalse(manifest.contains(".package(path:"), manifest)
         XCTAssertTrue(FileManager.default.fileExists(atPath: pkg.appendingPathComponent("Sources/MyMethod/MyMethod.swift").path))
         let swift = URL(fileURLWithPath: "/usr/bin/env")
-        let build = try SSLRun.exec(swift, ["swift", "build", "-c", "release", "--package-path", pkg.path], timeout: 1500)
+        let build = try SSLRun.exec(swift, ["swift", "build", "-c", "release", "--package-path", pkg.path], timeout: 600)
         XCTAssertEqual(build.status, 0, "building the generated plugin failed:\n\(build.all.suffix(3000))")
+        XCTAssertFalse(build.all.contains("Compiling PretextTensor") || build.all.contains("Compiling Yams"), "the framework was recompiled:\n\(build.all)")
         let so = pkg.appendingPathComponent(".build/release/libMyMethod.so")
         XCTAssertTrue(FileManager.default.fileExists(atPath: so.path))
-        // The generated package's own test compiles and passes as generated (release: reuses the build above).
-        let test = try SSLRun.exec(swift, ["swift", "test", "-c", "release", "--disable-swift-testing", "--package-path", pkg.path], timeout: 1500)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: pkg.appendingPathComponent(".build/release/libPretext.so").path),
+                       "a private copy of the framework was built")
+        // The generated package's own test compiles and passes as generated (debug, as a user runs it).
+        let test = try SSLRun.exec(swift, ["swift", "test", "--disable-swift-testing", "--package-path", pkg.path], timeout: 600)
         XCTAssertEqual(test.status, 0, "the generated plugin's swift test failed:\n\(test.all.suffix(3000))")
+        XCTAssertTrue(test.all.contains("Executed 1 test, with 0 failures"), test.all.suffix(2000).description)
 
-        let list = try SSLRun.run(["list", "method", "--plugin", so.path])
+        let list = try SSLRun.exec(installed, ["list", "method", "--plugin", so.path])
         XCTAssertEqual(list.status, 0, list.all)
         let line = list.stdout.split(separator: "\n").first { $0.contains(" my-method ") }
         XCTAssertTrue(line?.contains("libMyMethod.so") ?? false, list.stdout)
 
         let out = dir.appendingPathComponent("run")
-        let train = try SSLRun.run(["--plugin", so.path, "--method", "my-method", "--epochs", "1", "--out", out.path] + SSLRun.tiny)
+        let train = try SSLRun.exec(installed, ["--plugin", so.path, "--method", "my-method", "--epochs", "1", "--out", out.path] + SSLRun.tiny)
         XCTAssertEqual(train.status, 0, train.all)
         XCTAssertTrue(train.stdout.contains("done:"), train.all)
         // Every later command on the run finds the plugin by itself (the run folder's plugins.json, which
@@ -85,16 +124,19 @@ final class PluginLoadingTests: XCTestCase {
         let entry = try XCTUnwrap((record["plugins"] as? [[String: Any]])?.first)
         XCTAssertEqual(entry["path"] as? String, real)
         XCTAssertEqual(entry["registered"] as? [String], ["method my-method"])
-        let resumed = try SSLRun.run(["--resume", out.path, "--epochs", "2", "--quiet"])
+        let resumed = try SSLRun.exec(installed, ["--resume", out.path, "--epochs", "2", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.all)
         let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         XCTAssertTrue(metrics.contains("\"epoch\":2"), metrics)
         let (train2, test2) = try EvalFixtures.labelledFolders(dir.appendingPathComponent("labelled"), perClass: 4)
-        let knn = try SSLRun.run(["eval", "knn", out.path, "--train", train2.path, "--test", test2.path, "--k", "3", "--quiet"])
+        let knn = try SSLRun.exec(installed, ["eval", "knn", out.path, "--train", train2.path, "--test", test2.path, "--k", "3", "--quiet"])
         XCTAssertEqual(knn.status, 0, knn.all)
         let weights = dir.appendingPathComponent("w.safetensors")
-        let export = try SSLRun.run(["export", out.path, "--out", weights.path])
+        let export = try SSLRun.exec(installed, ["export", out.path, "--out", weights.path])
         XCTAssertEqual(export.status, 0, export.all)
+        let finetune = try SSLRun.exec(installed, ["finetune", out.path, "--train", train2.path, "--test", test2.path, "--epochs", "1",
+                                                   "--out", dir.appendingPathComponent("ft").path])
+        XCTAssertEqual(finetune.status, 0, finetune.all)
 
         // Moved: the error names the recorded file and the flag; --plugin with the new place works.
         let elsewhere = dir.appendingPathComponent("elsewhere")

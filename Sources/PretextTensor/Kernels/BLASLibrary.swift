@@ -1,4 +1,4 @@
-import CBLASLoader
+internal import CBLASLoader
 #if canImport(Glibc)
 import Glibc
 #endif

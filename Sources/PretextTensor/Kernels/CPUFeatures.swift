@@ -1,4 +1,4 @@
-import CBLASLoader
+internal import CBLASLoader
 
 /// The x86 instruction-set extensions that decide which kernels can run, read from CPUID and XCR0.
 ///

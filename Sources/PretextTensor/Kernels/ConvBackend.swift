@@ -1,4 +1,4 @@
-import CDNNLConv
+internal import CDNNLConv
 #if canImport(Glibc)
 import Glibc
 #endif

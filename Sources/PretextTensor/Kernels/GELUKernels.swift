@@ -1,4 +1,4 @@
-import CKernels
+internal import CKernels
 
 /// The exact (erf) GELU and its derivative as branch-free loops the compiler vectorises.
 ///

@@ -1,4 +1,4 @@
-import CBLASLoader
+internal import CBLASLoader
 
 /// Row-major single-precision GEMM, `C = alpha·op(A)·op(B) + beta·C`, split across `Parallel.threads`
 /// by blocks of rows of C (or of columns when C is short and wide). OpenBLAS stays single-threaded

@@ -1,4 +1,4 @@
-import CKernels
+internal import CKernels
 
 /// What the engine runs on this machine, as printed by `ssl-run --version` and the first lines of
 /// `pretext-bench`: the CPU and its vector features, the GEMM library and kernel (and why that one), the
