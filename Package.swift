@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "PretextTensor", dependencies: ["CBLASLoader", "CDNNLConv", "CKernels"]),
         .target(name: "PretextNN", dependencies: ["PretextTensor", "CKernels"]),
         .target(name: "PretextData", dependencies: ["PretextTensor", "CImageCodec"]),
-        .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData", "CKernels", .product(name: "Yams", package: "Yams")]),
         .target(name: "PretextKit", dependencies: ["PretextCore"]),
         .target(name: "PretextRunner", dependencies: ["PretextKit"]),
         .target(name: "PretextMaskedModeling", dependencies: ["PretextKit"]),

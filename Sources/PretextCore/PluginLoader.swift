@@ -82,7 +82,7 @@ public final class PluginLoader {
         do {
             try registry.transaction(source: path) {
                 PluginABI.lastError = nil
-                if register() != 0 {
+                if PluginCrashReport.running("the registration function of plugin \(path)", { register() }) != 0 {
                     throw PluginError.registrationFailed(path: path, detail: PluginABI.lastError ?? "unknown error")
                 }
             }

@@ -155,7 +155,9 @@ public final class Registry: @unchecked Sendable {
         try factory(.optimizer, name, as: OptimizerFactory.self)(config, groups, ctx)
     }
     public func makeMethod(_ name: String, _ builder: MethodBuilder) throws -> any Method {
-        try factory(.method, name, as: MethodFactory.self)(builder)
+        let make = try factory(.method, name, as: MethodFactory.self)
+        guard let source = entry(.method, name)?.source, source != "built-in" else { return try make(builder) }
+        return try PluginCrashReport.running("the initialiser of method '\(name)' from plugin \(source)") { try make(builder) }
     }
 
     /// Registered names of a kind, sorted.

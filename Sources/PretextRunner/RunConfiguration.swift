@@ -12,6 +12,8 @@ public final class RunConfiguration {
     public let settings: TrainingSettings
     public let evaluation: EvaluationSettings
     public let methodName: String
+    /// The plugin file that registered the method ("built-in" when linked in), for crash reports.
+    public let methodSource: String
     public let backboneName: String
     public let method: any Method
     public let optimizer: any Optimizer
@@ -47,6 +49,7 @@ public final class RunConfiguration {
         let builder = MethodBuilder(config: methodCfg, backboneConfig: backboneCfg, viewsConfig: viewsCfg,
                                     backboneName: backboneName, epochs: settings.epochs, context: context)
         method = try registry.makeMethod(methodName, builder)
+        methodSource = registry.entry(.method, methodName)?.source ?? "built-in"
         let optName = try optCfg.string("name", "sgd", "optimizer (ssl-run list optimizer); switching it drops the previous one's options")
         let exclude = try optCfg.bool("exclude_bias_and_norm", false, "no weight decay (nor LARS adaptation) for biases, norms and ViT tokens")
         optimizer = try registry.makeOptimizer(optName, optCfg, groups: Trainer.parameterGroups(method.modules, excludeBiasAndNorm: exclude), context)

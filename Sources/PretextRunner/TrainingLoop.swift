@@ -31,6 +31,8 @@ final class TrainingLoop {
     /// Where training stands: optimizer steps done, and the batch of the current epoch.
     var step: Int
     var stepsThisRun = 0
+    /// The method's first step runs under a crash report naming its plugin (see PluginCrashReport).
+    var firstStepOfRun = true
     let runStart = Date()
     let totalSteps: Int
     /// Loss and metrics since the last `metrics.jsonl` record.
@@ -104,7 +106,12 @@ final class TrainingLoop {
 
     /// The method's forward pass and loss, then backward; a non-finite loss stops with the last checkpoint named.
     func forwardBackward(_ batch: Batch, _ ctx: StepContext) throws -> (loss: Double, metrics: [String: Double]) {
-        let out = try method.step(batch, ctx)
+        let out = try firstStepOfRun
+            ? PluginCrashReport.running("the first training step of method '\(config.methodName)' from plugin \(config.methodSource)") {
+                try method.step(batch, ctx)
+            }
+            : method.step(batch, ctx)
+        firstStepOfRun = false
         let lossValue = out.loss.item
         guard lossValue.isFinite else {
             throw RunError.nonFiniteLoss(step: ctx.step, epoch: ctx.epoch, value: lossValue, lastCheckpoint: checkpoints.last)

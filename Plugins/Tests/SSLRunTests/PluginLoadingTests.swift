@@ -62,6 +62,21 @@ final class PluginLoadingTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: checkout.appendingPathComponent("Package.swift.template").path))
     }
 
+    /// A plugin that faults in its registration cannot be survived (it runs in-process), but the dying
+    /// process names it and says what to do, before the signal proceeds.
+    func testAPluginThatCrashesInRegistrationIsNamed() throws {
+        let dir = try SSLRun.temporaryDirectory("crashplugin")
+        let source = """
+            int pretext_plugin_abi_version(void) { return \(PluginABI.hostVersion); }
+            int pretext_plugin_register(void) { volatile int *nowhere = 0; *nowhere = 1; return 0; }
+            """
+        let crash = try cc(source, "crashing", in: dir)
+        let r = try SSLRun.run(["list", "--plugin", crash.path], env: ["SWIFT_BACKTRACE": "enable=no"])
+        XCTAssertNotEqual(r.status, 0, r.all)
+        XCTAssertTrue(r.stderr.contains("fatal SIGSEGV") && r.stderr.contains("registration function of plugin \(crash.path)")
+                      && r.stderr.contains("Rebuild that plugin"), r.all)
+    }
+
     func testDuplicateRegistrationNamesBothSources() throws {
         let dir = try SSLRun.temporaryDirectory("dup")
         let copy = dir.appendingPathComponent("libMySimCLRCopy.so")

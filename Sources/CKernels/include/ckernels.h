@@ -25,6 +25,11 @@ unsigned int pretext_crc32c_update(unsigned int crc, const void *data, long coun
 /// The same by table only, to test the hardware path against.
 unsigned int pretext_crc32c_table(unsigned int crc, const void *data, long count);
 
+/// While plugin code runs: a fatal signal (segfault, Swift trap, abort) first prints "while running
+/// <what>" and what to do on stderr, then proceeds as it would have. Main thread; not nested.
+void pretext_crash_context_enter(const char *what);
+void pretext_crash_context_leave(void);
+
 #ifdef __cplusplus
 }
 #endif
