@@ -34,7 +34,10 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Writing an output file (PNG) failed.
     case writeFailed(path: String, reason: String)
 
-    public var description: String {
+    /// Paths with bytes that are not UTF-8 show them as `\xNN` (see FileNameBytes).
+    public var description: String { FileNameBytes.display(message) }
+
+    private var message: String {
         switch self {
         case let .fileNotFound(path):
             return "image file not found: \(path). Check the path (relative paths are resolved from the "

@@ -12,7 +12,7 @@ public enum ImageDecoder {
     /// Decodes the image file at `path`.
     public static func decode(file path: String) throws -> Image {
         var img = pxc_image()
-        let status = pxc_decode_file(path, &img)
+        let status = pxc_decode_file(FileNameBytes.cString(path), &img)
         defer { pxc_image_free(&img) }
         return try finish(status, &img, path: path)
     }

@@ -135,7 +135,7 @@ public struct ImageFolderDataset: Dataset {
     /// The entries of a folder (following symlinks when classifying).
     static func listFolder(_ path: String) throws -> [Entry] {
         #if canImport(Glibc)
-        guard let dir = opendir(path) else {
+        guard let dir = opendir(FileNameBytes.cString(path)) else {
             throw DataError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
         }
         defer { closedir(dir) }
@@ -144,7 +144,7 @@ public struct ImageFolderDataset: Dataset {
             let name = withUnsafeBytes(of: ent.pointee.d_name) { raw -> String in
                 let b = raw.bindMemory(to: UInt8.self)
                 let end = b.firstIndex(of: 0) ?? b.count
-                return String(decoding: b[..<end], as: UTF8.self)
+                return FileNameBytes.name(b[..<end])
             }
             if name == "." || name == ".." { continue }
             var isDir: Bool
@@ -155,7 +155,7 @@ public struct ImageFolderDataset: Dataset {
                 isDir = false
             } else {
                 var st = stat()
-                isDir = stat(path + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+                isDir = stat(FileNameBytes.cString(path + "/" + name), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
             }
             out.append(Entry(name: name, isDir: isDir))
         }
@@ -180,10 +180,10 @@ public struct ImageFolderDataset: Dataset {
         // one folder must not repeat its images.
         var seen = Set<[UInt64]>()
         var parent = stat()
-        if stat(dir + "/..", &parent) == 0 { seen.insert([UInt64(parent.st_dev), UInt64(parent.st_ino)]) }   // the dataset root
+        if stat(FileNameBytes.cString(dir + "/.."), &parent) == 0 { seen.insert([UInt64(parent.st_dev), UInt64(parent.st_ino)]) }   // the dataset root
         while let (abs, rel) = stack.popLast() {
             var st = stat()
-            if stat(abs, &st) == 0 {
+            if stat(FileNameBytes.cString(abs), &st) == 0 {
                 guard seen.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { continue }
             }
             let entries = try listFolder(abs)

@@ -61,6 +61,30 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(Set(ds.relativePaths).count, 31)
     }
 
+    /// A file name that is not valid UTF-8 (Latin-1 "café.png", bytes 63 61 66 E9) is found, decoded and
+    /// named with `\xE9` in messages, not reported as missing.
+    func testNonUTF8FileNamesLoadAndAreNamedWithEscapes() throws {
+        let a = TestSupport.noiseImage(width: 4, height: 3, seed: 1)
+        let root = try makeFolder(["cat/ok.png": a, "dog/ok.png": a])
+        let latin1: [UInt8] = Array("\(root)/cat/caf".utf8) + [0xE9] + Array(".png".utf8)
+        let broken: [UInt8] = Array("\(root)/dog/bad".utf8) + [0xFF, 0xFE] + Array(".png".utf8)
+        XCTAssertEqual(rename(root + "/cat/ok.png", latin1.map { CChar(bitPattern: $0) } + [0]), 0)
+        let garbage = root + "/dog/garbage.png"
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: garbage))
+        XCTAssertEqual(rename(garbage, broken.map { CChar(bitPattern: $0) } + [0]), 0)
+
+        let ds = try ImageFolderDataset(root: root, skipBadImages: true)
+        XCTAssertEqual(ds.count, 2)
+        let i = try XCTUnwrap(ds.relativePaths.firstIndex { $0.hasPrefix("cat/") })
+        XCTAssertEqual(FileNameBytes.cString(ds.path(at: i)).dropLast().map { UInt8(bitPattern: $0) }, latin1)
+        let image = try ImageDecoder.decode(file: ds.path(at: i))
+        XCTAssertEqual(image.pixels, a.pixels)
+        XCTAssertEqual(ds.skipped.count, 1)
+        let message = "\(try XCTUnwrap(ds.skipped.first?.error))"
+        XCTAssertTrue(message.contains("dog/bad\\xFF\\xFE.png"), message)
+        XCTAssertEqual(FileNameBytes.display(FileNameBytes.name([0x61, 0xC3, 0xA9, 0xE9])), "aé\\xE9")
+    }
+
     func testImageFolderFlatEmptyAndBadLayouts() throws {
         let a = TestSupport.noiseImage(width: 4, height: 3, seed: 1)
         let flat = try ImageFolderDataset(root: try makeFolder(["b.jpg": a, "a.png": a, "readme.md": nil]))
