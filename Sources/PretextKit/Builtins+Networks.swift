@@ -2,7 +2,7 @@ import PretextCore
 import PretextNN
 import PretextTensor
 
-extension ResNet: Backbone {}
+extension ResNet: Backbone {}   // activationFloats: Backbone+ActivationEstimate.swift
 extension VisionTransformer: Backbone {}
 
 extension ProjectionHead: Head {}

@@ -20,7 +20,16 @@ public final class BufferPool: @unchecked Sendable {
     }
     private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var pooledBytes = 0
+    private var inUse = 0
     private let lock = NSLock()
+
+    /// Bytes of pool buffers handed out and not yet given back: the live tensors (activations kept
+    /// for backward among them), which tests compare with the memory estimate.
+    public var bytesInUse: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return inUse
+    }
 
     /// The capacity actually allocated for a request of `count` floats.
     @inline(__always)
@@ -33,6 +42,7 @@ public final class BufferPool: @unchecked Sendable {
     public func acquire(_ count: Int) -> (pointer: UnsafeMutablePointer<Float>, capacity: Int) {
         let cap = BufferPool.bucket(count)
         lock.lock()
+        inUse += cap * 4
         if var list = free[cap], let p = list.popLast() {
             free[cap] = list
             pooledBytes -= cap * 4
@@ -47,6 +57,7 @@ public final class BufferPool: @unchecked Sendable {
     /// Returns a buffer obtained from `acquire` (with the capacity `acquire` reported).
     public func release(_ p: UnsafeMutablePointer<Float>, capacity: Int) {
         lock.lock()
+        inUse -= capacity * 4
         if pooledBytes + capacity * 4 <= maxPooledBytes {
             free[capacity, default: []].append(p)
             pooledBytes += capacity * 4

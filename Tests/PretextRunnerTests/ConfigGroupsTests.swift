@@ -67,4 +67,18 @@ final class MemoryEstimateTests: XCTestCase {
         let huge = MemoryEstimate(modules: [:], views: ConfigSection(path: "views", values: ["input_size": .int(100_000)]), batchSize: 128)
         XCTAssertThrowsError(try huge.check(physicalMemory: 24e9)) { XCTAssertTrue("\($0)".contains("GB"), "\($0)") }
     }
+
+    /// A batch whose activations cannot fit is refused before training, naming the key and the figures.
+    func testABatchWhoseActivationsCannotFitIsRefused() throws {
+        var rng = RNG(seed: 0)
+        let net = ResNet(.resnet18, cifarStem: true, width: 0.25, rng: &rng)
+        let views = ConfigSection(path: "views", values: ["input_size": .int(32)])
+        let ok = MemoryEstimate(modules: ["backbone": net], backbone: net, views: views, batchSize: 128)
+        XCTAssertGreaterThan(ok.activationBytes, 128 * 2 * 100_000 * 4)
+        XCTAssertNoThrow(try ok.check(physicalMemory: 24e9))
+        let big = MemoryEstimate(modules: ["backbone": net], backbone: net, views: views, batchSize: 100_000)
+        XCTAssertThrowsError(try big.check(physicalMemory: 24e9)) {
+            XCTAssertTrue("\($0)".contains("data.batch_size") && "\($0)".contains("activations kept for backward"), "\($0)")
+        }
+    }
 }
