@@ -43,6 +43,46 @@ final class PluginLoadingTests: XCTestCase {
         XCTAssertTrue(r4.stderr.contains("warning") && r4.stderr.contains("ABI 999") && r4.stdout.contains("simclr"), r4.all)
     }
 
+    /// A plugin built against a changed framework surface is refused. The scratch copy of the SDK gets a
+    /// PretextCore module re-emitted from the sources with one more public declaration and the identity
+    /// such a change produces (PluginABISurfaceTests shows that the hash moves with the declarations);
+    /// the plugin compiled against it is then loaded by the real installed ssl-run.
+    func testAPluginBuiltAgainstAChangedSurfaceIsRefused() throws {
+        let dir = try SSLRun.temporaryDirectory("abichange")
+        let prefix = dir.appendingPathComponent("prefix"), scratch = dir.appendingPathComponent("scratch-sdk")
+        XCTAssertEqual(try SSLRun.run(["install", "--prefix", prefix.path]).status, 0)
+        let fm = FileManager.default
+        try fm.copyItem(at: prefix, to: scratch)
+        let core = dir.appendingPathComponent("core")
+        try fm.copyItem(at: SSLRun.repoRoot.appendingPathComponent("Sources/PretextCore"), to: core)
+        try "extension Method {\n    public var scratchSurfaceChange: Int { 1 }\n}\n"
+            .write(to: core.appendingPathComponent("ScratchChange.swift"), atomically: true, encoding: .utf8)
+        let surface = core.appendingPathComponent("PluginABI+Surface.swift")
+        let changed = try String(contentsOf: surface, encoding: .utf8)
+            .replacingOccurrences(of: "= \(PluginABI.hostVersion)", with: "= 1234567")
+            .replacingOccurrences(of: "{ \(PluginABI.hostVersion) }", with: "{ 1234567 }")
+        XCTAssertTrue(changed.contains("= 1234567") && changed.contains("{ 1234567 }"), changed)
+        try changed.write(to: surface, atomically: true, encoding: .utf8)
+        let modules = scratch.appendingPathComponent("lib/pretext/swift")
+        let sources = try fm.contentsOfDirectory(atPath: core.path).filter { $0.hasSuffix(".swift") }.map { core.appendingPathComponent($0).path }
+        let env = URL(fileURLWithPath: "/usr/bin/env")
+        let emit = try SSLRun.exec(env, ["swiftc", "-emit-module", "-module-name", "PretextCore", "-parse-as-library",
+                                         "-I", modules.path, "-I", modules.path + "/include",
+                                         "-emit-module-path", modules.appendingPathComponent("PretextCore.swiftmodule").path] + sources, timeout: 600)
+        XCTAssertEqual(emit.status, 0, emit.all.suffix(3000).description)
+
+        let pkg = dir.appendingPathComponent("stale")
+        XCTAssertEqual(try SSLRun.exec(prefix.appendingPathComponent("bin/ssl-run"), ["new-plugin", "stale", "--output", pkg.path]).status, 0)
+        let build = try SSLRun.exec(env, ["swift", "build", "-c", "release", "--package-path", pkg.path],
+                                    env: ["PRETEXT_SDK": scratch.path], timeout: 600)
+        XCTAssertEqual(build.status, 0, build.all.suffix(3000).description)
+        let so = pkg.appendingPathComponent(".build/release/libStale.so")
+        let refused = try SSLRun.exec(prefix.appendingPathComponent("bin/ssl-run"), ["list", "--plugin", so.path])
+        XCTAssertEqual(refused.status, 1, refused.all)
+        XCTAssertTrue(refused.stderr.contains(so.path) && refused.stderr.contains("ABI 1234567")
+                      && refused.stderr.contains("ABI \(PluginABI.hostVersion)") && refused.stderr.contains("rebuild"), refused.all)
+    }
+
     /// Without an SDK (an ssl-run that is not installed) new-plugin says how to get one; --framework makes
     /// a package that builds against the source checkout (not built here: that compiles the framework).
     func testNewPluginNeedsAnSDKOrACheckout() throws {
