@@ -12,10 +12,11 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.environ.get("PEER_SCRIPTS", os.path.join(HERE, "..", "..", "..", "shared", "peer")))
 import lightly_knn  # noqa: E402
-from lightly.loss import BarlowTwinsLoss, NegativeCosineSimilarity, VICRegLoss  # noqa: E402
-from lightly.models.modules.heads import (BarlowTwinsProjectionHead, SimSiamPredictionHead,  # noqa: E402
-                                          SimSiamProjectionHead, VICRegProjectionHead)
-from lightly.transforms import BYOLTransform, BYOLView1Transform, BYOLView2Transform, SimSiamTransform  # noqa: E402
+from lightly.loss import BarlowTwinsLoss, DCLLoss, DCLWLoss, NegativeCosineSimilarity, VICRegLoss  # noqa: E402
+from lightly.models.modules.heads import (BarlowTwinsProjectionHead, SimCLRProjectionHead,  # noqa: E402
+                                          SimSiamPredictionHead, SimSiamProjectionHead, VICRegProjectionHead)
+from lightly.transforms import (BYOLTransform, BYOLView1Transform, BYOLView2Transform,  # noqa: E402
+                                SimCLRTransform, SimSiamTransform)
 
 
 def simsiam(bb, dim):
@@ -61,7 +62,20 @@ def vicreg(bb, dim):
                                   view_2_transform=BYOLView2Transform(input_size=32, gaussian_blur=0.0, solarization_prob=0.1))), [proj], step
 
 
+def dcl(bb, dim, weighted=False):
+    """DCL / DCLW (Yeh et al. 2022, arXiv:2110.06848) as lightly_knn.py's SimCLR with Lightly's DCLLoss() /
+    DCLWLoss() (temperature 0.1, sigma 0.5) in place of NT-Xent: SimCLRProjectionHead(dim, dim, 128),
+    SimCLRTransform(input_size=32, gaussian_blur=0.0)."""
+    head, crit = SimCLRProjectionHead(dim, dim, 128), (DCLWLoss() if weighted else DCLLoss())
+
+    def step(views, epoch):
+        return crit(head(bb(views[0])), head(bb(views[1])))
+    return lambda: SimCLRTransform(input_size=32, gaussian_blur=0.0), [head], step
+
+
 lightly_knn.METHODS["simsiam"] = simsiam
+lightly_knn.METHODS["dcl"] = dcl
+lightly_knn.METHODS["dclw"] = lambda bb, dim: dcl(bb, dim, weighted=True)
 lightly_knn.METHODS["barlowtwins"] = barlowtwins
 lightly_knn.METHODS["vicreg"] = vicreg
 
