@@ -1,19 +1,20 @@
 /// Two independently augmented views of each image: SimCLR, Chen et al. 2020, arXiv:2002.05709 (v2:
 /// arXiv:2006.10029 uses the same augmentations). Lightly equivalent: `SimCLRTransform`.
 ///
-/// Defaults (Lightly's): input size 224, RandomResizedCrop scale (0.08, 1); colour jitter with p 0.8 and
-/// strength 1.0 × (brightness 0.8, contrast 0.8, saturation 0.8, hue 0.2); grayscale p 0.2; Gaussian
-/// blur p 0.5 with σ ∈ (0.1, 2); horizontal flip p 0.5; no vertical flip / rotation; ImageNet
-/// normalisation. For CIFAR-size images use `inputSize: 32, blurProb: 0` (the SimCLR paper drops blur
-/// on CIFAR) and, as Lightly suggests, `colorJitterStrength: 0.5`.
+/// Defaults: `SimCLRViews.defaults` (Lightly's), also the `simclr` preset's; ImageNet normalisation.
+/// For CIFAR-size images use `inputSize: 32, blurProb: 0` (the SimCLR paper drops blur on CIFAR) and,
+/// as Lightly suggests, `colorJitterStrength: 0.5`.
 public struct SimCLRViews: Transform {
     public let view: ViewRecipe
 
-    public init(inputSize: Int = 224, colorJitterProb: Float = 0.8, colorJitterStrength: Float = 1.0,
-                brightness: Float = 0.8, contrast: Float = 0.8, saturation: Float = 0.8, hue: Float = 0.2,
-                minScale: Float = 0.08, grayscaleProb: Float = 0.2, blurProb: Float = 0.5,
-                blurSigma: (Float, Float) = (0.1, 2), blurKernelSize: Int? = nil, vflipProb: Float = 0,
-                hflipProb: Float = 0.5, rotationProb: Float = 0, normalize: Normalize? = .imageNet) throws {
+    public init(inputSize: Int = defaults.inputSize, colorJitterProb: Float = defaults.colour.jitterProb,
+                colorJitterStrength: Float = defaults.colour.strength, brightness: Float = defaults.colour.brightness,
+                contrast: Float = defaults.colour.contrast, saturation: Float = defaults.colour.saturation,
+                hue: Float = defaults.colour.hue, minScale: Float = defaults.minScale,
+                grayscaleProb: Float = defaults.colour.grayscaleProb, blurProb: Float = defaults.blurProb,
+                blurSigma: (Float, Float) = defaults.colour.blurSigma, blurKernelSize: Int? = defaults.colour.blurKernelSize,
+                vflipProb: Float = defaults.colour.vflipProb, hflipProb: Float = defaults.colour.hflipProb,
+                rotationProb: Float = defaults.colour.rotationProb, normalize: Normalize? = .imageNet) throws {
         let s = colorJitterStrength
         view = try ViewRecipe(size: inputSize, scale: (minScale, 1), hflipProb: hflipProb, vflipProb: vflipProb,
                               rotationProb: rotationProb, colorJitterProb: colorJitterProb, brightness: s * brightness,
@@ -26,4 +27,19 @@ public struct SimCLRViews: Transform {
         let src = FloatImage(image)
         return Views(tensors: [view.view(src, &rng), view.view(src, &rng)])
     }
+
+    /// SimCLR's defaults, stated once: the initialiser's default arguments and the `simclr` preset's
+    /// config fallbacks (`ssl-run defaults simclr`) both read them.
+    public struct Defaults: Sendable {
+        /// Output side in pixels (Lightly `input_size`).
+        public let inputSize = 224
+        /// Smallest RandomResizedCrop area fraction (`min_scale`).
+        public let minScale: Float = 0.08
+        /// Probability of Gaussian blur (`gaussian_blur`).
+        public let blurProb: Float = 0.5
+        /// The chain's knobs: all at `SimCLRViewTransform`'s defaults.
+        public let colour = ViewRecipe.Knobs()
+    }
+
+    public static let defaults = Defaults()
 }

@@ -30,11 +30,16 @@ public struct ViewRecipe: ImageAugmentation {
     private let crop: RandomResizedCrop
     private let jitter: ColorJitter
 
-    public init(size: Int, scale: (Float, Float) = (0.08, 1), ratio: (Float, Float) = (3.0 / 4.0, 4.0 / 3.0),
-                interpolation: Interpolation = .bilinear, hflipProb: Float = 0.5, vflipProb: Float = 0,
-                rotationProb: Float = 0, colorJitterProb: Float = 0.8, brightness: Float = 0.8,
-                contrast: Float = 0.8, saturation: Float = 0.8, hue: Float = 0.2, grayscaleProb: Float = 0.2,
-                blurProb: Float = 0.5, blurSigma: (Float, Float) = (0.1, 2), blurKernelSize: Int? = nil,
+    /// Defaults: SimCLR's view (`Knobs()` at strength 1, and `SimCLRViews.defaults`' crop scale and blur
+    /// probability), no solarization.
+    public init(size: Int, scale: (Float, Float) = (SimCLRViews.defaults.minScale, 1),
+                ratio: (Float, Float) = (3.0 / 4.0, 4.0 / 3.0), interpolation: Interpolation = .bilinear,
+                hflipProb: Float = Knobs().hflipProb, vflipProb: Float = Knobs().vflipProb,
+                rotationProb: Float = Knobs().rotationProb, colorJitterProb: Float = Knobs().jitterProb,
+                brightness: Float = Knobs().brightness, contrast: Float = Knobs().contrast,
+                saturation: Float = Knobs().saturation, hue: Float = Knobs().hue,
+                grayscaleProb: Float = Knobs().grayscaleProb, blurProb: Float = SimCLRViews.defaults.blurProb,
+                blurSigma: (Float, Float) = Knobs().blurSigma, blurKernelSize: Int? = Knobs().blurKernelSize,
                 solarizeProb: Float = 0, solarizeThreshold: Float = 0.5, normalize: Normalize? = .imageNet) throws {
         crop = try RandomResizedCrop(size: size, scale: scale, ratio: ratio, interpolation: interpolation)
         jitter = try ColorJitter(brightness: brightness, contrast: contrast, saturation: saturation,

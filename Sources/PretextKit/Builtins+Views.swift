@@ -2,11 +2,12 @@ import PretextCore
 import PretextData
 
 extension Builtins {
-    /// The view presets, each reading its keys from the `views` section with typed getters (defaults
-    /// are Lightly's, see each transform's doc comment), so `ssl-run defaults` lists them with docs and
-    /// an unknown key is an error with a did-you-mean. A method's own presets come with its plugin
-    /// (`Registry.registerViewPreset`: rotation, jigsaw; mae from the opt-in `PretextMaskedModeling`, dino
-    /// from the opt-in `PretextSelfDistillation`).
+    /// The view presets, each reading its keys from the `views` section with typed getters whose
+    /// fallbacks are the view struct's `defaults` (Lightly's, stated there once for the Swift initialiser
+    /// and the config alike), so `ssl-run defaults` lists them with docs and an unknown key is an error
+    /// with a did-you-mean. A method's own presets come with its plugin (`Registry.registerViewPreset`:
+    /// rotation, jigsaw; mae from the opt-in `PretextMaskedModeling`, dino from the opt-in
+    /// `PretextSelfDistillation`).
     static func registerTransforms(_ r: Registry) throws {
         let presets: [(String, String, (ViewKeys) throws -> any Transform)] = [
             ("simclr", "SimCLR: 2 views, crop + flip + colour jitter + grayscale + blur (Lightly SimCLRTransform)", simclrViews),
@@ -19,10 +20,11 @@ extension Builtins {
     }
 
     static func simclrViews(_ k: ViewKeys) throws -> any Transform {
-        let size = try k.size("input_size", 224, "output side in pixels")
-        let minScale = try k.c.float("min_scale", 0.08, "smallest RandomResizedCrop area fraction")
-        let blur = try k.probability("blur_prob", 0.5, "probability of Gaussian blur")
-        let v = try k.colour(.init(brightness: 0.8, contrast: 0.8, saturation: 0.8, hue: 0.2))
+        let d = SimCLRViews.defaults
+        let size = try k.size("input_size", d.inputSize, "output side in pixels")
+        let minScale = try k.c.float("min_scale", d.minScale, "smallest RandomResizedCrop area fraction")
+        let blur = try k.probability("blur_prob", d.blurProb, "probability of Gaussian blur")
+        let v = try k.colour(d.colour)
         return try SimCLRViews(inputSize: size, colorJitterProb: v.jitterProb, colorJitterStrength: v.strength,
                                brightness: v.brightness, contrast: v.contrast, saturation: v.saturation, hue: v.hue,
                                minScale: minScale, grayscaleProb: v.grayscaleProb, blurProb: blur, blurSigma: v.blurSigma,
@@ -31,10 +33,11 @@ extension Builtins {
     }
 
     static func mocoViews(_ k: ViewKeys) throws -> any Transform {
-        let size = try k.size("input_size", 224, "output side in pixels")
-        let minScale = try k.c.float("min_scale", 0.2, "smallest RandomResizedCrop area fraction")
-        let blur = try k.probability("blur_prob", 0.5, "probability of Gaussian blur")
-        let v = try k.colour(.init(brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1))
+        let d = MoCoV2Views.defaults
+        let size = try k.size("input_size", d.inputSize, "output side in pixels")
+        let minScale = try k.c.float("min_scale", d.minScale, "smallest RandomResizedCrop area fraction")
+        let blur = try k.probability("blur_prob", d.blurProb, "probability of Gaussian blur")
+        let v = try k.colour(d.colour)
         return try MoCoV2Views(inputSize: size, colorJitterProb: v.jitterProb, colorJitterStrength: v.strength,
                                brightness: v.brightness, contrast: v.contrast, saturation: v.saturation, hue: v.hue,
                                minScale: minScale, grayscaleProb: v.grayscaleProb, blurProb: blur, blurSigma: v.blurSigma,
@@ -43,11 +46,12 @@ extension Builtins {
     }
 
     static func byolViews(_ k: ViewKeys) throws -> any Transform {
-        let size = try k.size("input_size", 224, "output side in pixels")
-        let minScale = try k.c.float("min_scale", 0.08, "smallest RandomResizedCrop area fraction")
-        let blur = try k.pair("blur_probs", (1.0, 0.1), "blur probabilities of [view 1, view 2]")
-        let solarize = try k.pair("solarize_probs", (0, 0.2), "solarization probabilities of [view 1, view 2]")
-        let v = try k.colour(.init(brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1))
+        let d = BYOLViews.defaults
+        let size = try k.size("input_size", d.inputSize, "output side in pixels")
+        let minScale = try k.c.float("min_scale", d.minScale, "smallest RandomResizedCrop area fraction")
+        let blur = try k.pair("blur_probs", d.blurProbs, "blur probabilities of [view 1, view 2]")
+        let solarize = try k.pair("solarize_probs", d.solarizeProbs, "solarization probabilities of [view 1, view 2]")
+        let v = try k.colour(d.colour)
         return try BYOLViews(inputSize: size, colorJitterProb: v.jitterProb, colorJitterStrength: v.strength,
                              brightness: v.brightness, contrast: v.contrast, saturation: v.saturation, hue: v.hue,
                              minScale: minScale, grayscaleProb: v.grayscaleProb, blurProbs: blur, solarizeProbs: solarize,

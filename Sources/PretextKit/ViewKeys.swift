@@ -3,41 +3,17 @@ import PretextData
 
 /// The `views` section as a view preset reads it: typed getters with doc and range for the knobs
 /// several presets share (probabilities, [min, max] pairs, interpolation, normalisation, the colour
-/// chain of `ViewRecipe`). Each preset passes its own defaults, so each default is stated once, where
-/// it is read, and `ssl-run defaults` shows it with its doc. Plugins use it for their own presets
+/// chain of `ViewRecipe`). Each preset passes its view struct's `defaults` as the fallbacks, so a
+/// default is stated once, in that struct, for its Swift initialiser and the config alike, and
+/// `ssl-run defaults` shows it with its doc. Plugins use it for their own presets
 /// (`Registry.registerViewPreset`).
 public struct ViewKeys {
     public let c: ConfigSection
 
     public init(_ c: ConfigSection) { self.c = c }
 
-    /// The knobs of the SimCLR-style augmentation chain (`ViewRecipe`), read with a preset's defaults.
-    public struct Colour {
-        public var jitterProb: Float, strength: Float
-        public var brightness: Float, contrast: Float, saturation: Float, hue: Float
-        public var grayscaleProb: Float
-        public var blurSigma: (Float, Float)
-        public var blurKernelSize: Int?
-        public var hflipProb: Float, vflipProb: Float, rotationProb: Float
-
-        /// A preset's defaults (Lightly's unless stated: jitter p 0.8, grayscale p 0.2, σ ∈ (0.1, 2), flip p 0.5).
-        public init(jitterProb: Float = 0.8, strength: Float = 1, brightness: Float, contrast: Float, saturation: Float,
-                    hue: Float, grayscaleProb: Float = 0.2, blurSigma: (Float, Float) = (0.1, 2), blurKernelSize: Int? = nil,
-                    hflipProb: Float = 0.5, vflipProb: Float = 0, rotationProb: Float = 0) {
-            self.jitterProb = jitterProb
-            self.strength = strength
-            self.brightness = brightness
-            self.contrast = contrast
-            self.saturation = saturation
-            self.hue = hue
-            self.grayscaleProb = grayscaleProb
-            self.blurSigma = blurSigma
-            self.blurKernelSize = blurKernelSize
-            self.hflipProb = hflipProb
-            self.vflipProb = vflipProb
-            self.rotationProb = rotationProb
-        }
-    }
+    /// The knobs of the SimCLR-style augmentation chain, read by `colour(_:)` with a preset's defaults.
+    public typealias Colour = ViewRecipe.Knobs
 
     public func probability(_ key: String, _ fallback: Float, _ doc: String) throws -> Float {
         let p = try c.float(key, fallback, doc)
@@ -103,7 +79,7 @@ public struct ViewKeys {
         v.hue = try c.float("hue", defaults.hue, "hue strength before color_jitter_strength")
         v.grayscaleProb = try probability("grayscale_prob", defaults.grayscaleProb, "probability of grayscale")
         v.blurSigma = try pair("blur_sigma", defaults.blurSigma, "[min, max] of the blur sigma")
-        let k = try c.int("blur_kernel_size", 0, "odd blur kernel size (0: from sigma, 2*ceil(3*sigma)+1)", range: 0...1001)
+        let k = try c.int("blur_kernel_size", defaults.blurKernelSize ?? 0, "odd blur kernel size (0: from sigma, 2*ceil(3*sigma)+1)", range: 0...1001)
         v.blurKernelSize = k == 0 ? nil : k
         v.hflipProb = try probability("hflip_prob", defaults.hflipProb, "probability of a horizontal flip")
         v.vflipProb = try probability("vflip_prob", defaults.vflipProb, "probability of a vertical flip")

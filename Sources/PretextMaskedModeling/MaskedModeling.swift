@@ -9,10 +9,11 @@ import PretextKit
 public enum MaskedModeling {
     public static func register(in r: Registry) throws {
         try r.registerViewPreset("mae", summary: "MAE: random resized crop + flip") { k in
-            try MAEViews(inputSize: try k.size("input_size", 224, "output side in pixels"),
-                         minScale: try k.c.float("min_scale", 0.2, "smallest RandomResizedCrop area fraction"),
-                         hflipProb: try k.probability("hflip_prob", 0.5, "probability of a horizontal flip"),
-                         interpolation: try k.interpolation(.bicubic), normalize: try k.normalization())
+            let d = MAEViews.defaults
+            return try MAEViews(inputSize: try k.size("input_size", d.inputSize, "output side in pixels"),
+                                minScale: try k.c.float("min_scale", d.minScale, "smallest RandomResizedCrop area fraction"),
+                                hflipProb: try k.probability("hflip_prob", d.hflipProb, "probability of a horizontal flip"),
+                                interpolation: try k.interpolation(d.interpolation), normalize: try k.normalization())
         }
         try r.registerLoss("mae", summary: "MAE: pixel MSE on the masked patches, optionally per-patch normalised targets (He et al. 2021)") { c, _ in
             MAELoss(normPixLoss: try c.bool("norm_pix_loss", true, "standardise each target patch by its own mean and variance (the paper's default)"))

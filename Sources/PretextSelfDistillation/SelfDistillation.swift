@@ -38,20 +38,21 @@ public enum SelfDistillation {
     static let widths = 1...1_048_576
 
     static func dinoViews(_ k: ViewKeys) throws -> any Transform {
-        let global = try k.size("global_crop_size", 224, "global crop side")
-        let globalScale = try k.pair("global_crop_scale", (0.4, 1), "global crop [min, max] area fraction")
-        let local = try k.size("local_crop_size", 96, "local crop side")
-        let localScale = try k.pair("local_crop_scale", (0.05, 0.4), "local crop [min, max] area fraction")
-        let localViews = try k.c.int("local_views", 6, "number of local crops", range: 0...64)
-        let blur = try k.numbers("blur_probs", [1.0, 0.1, 0.5], "blur probabilities of [global 1, global 2, local]")
-        let solarize = try k.probability("solarize_prob", 0.2, "solarization probability of global view 2")
-        let v = try k.colour(.init(strength: 0.5, brightness: 0.8, contrast: 0.8, saturation: 0.4, hue: 0.2))
+        let d = DINOViews.defaults
+        let global = try k.size("global_crop_size", d.globalCropSize, "global crop side")
+        let globalScale = try k.pair("global_crop_scale", d.globalCropScale, "global crop [min, max] area fraction")
+        let local = try k.size("local_crop_size", d.localCropSize, "local crop side")
+        let localScale = try k.pair("local_crop_scale", d.localCropScale, "local crop [min, max] area fraction")
+        let localViews = try k.c.int("local_views", d.localViews, "number of local crops", range: 0...64)
+        let blur = try k.numbers("blur_probs", [d.blurProbs.0, d.blurProbs.1, d.blurProbs.2], "blur probabilities of [global 1, global 2, local]")
+        let solarize = try k.probability("solarize_prob", d.solarizeProb, "solarization probability of global view 2")
+        let v = try k.colour(d.colour)
         return try DINOViews(globalCropSize: global, globalCropScale: globalScale, localCropSize: local,
                              localCropScale: localScale, localViews: localViews, hflipProb: v.hflipProb,
                              vflipProb: v.vflipProb, rotationProb: v.rotationProb, colorJitterProb: v.jitterProb,
                              colorJitterStrength: v.strength, brightness: v.brightness, contrast: v.contrast,
                              saturation: v.saturation, hue: v.hue, grayscaleProb: v.grayscaleProb,
                              blurProbs: (blur[0], blur[1], blur[2]), blurSigma: v.blurSigma, blurKernelSize: v.blurKernelSize,
-                             solarizeProb: solarize, interpolation: try k.interpolation(.bicubic), normalize: try k.normalization())
+                             solarizeProb: solarize, interpolation: try k.interpolation(d.interpolation), normalize: try k.normalization())
     }
 }

@@ -3,6 +3,7 @@ import XCTest
 @testable import PretextKit
 import PretextCore
 import PretextData
+import PretextMaskedModeling
 import PretextSelfDistillation
 import PretextTensor
 
@@ -13,6 +14,7 @@ final class ViewPresetTests: XCTestCase {
         let r = Registry()
         try! Builtins.register(in: r)
         try! SelfDistillation.register(in: r)   // the dino preset (opt-in module)
+        try! MaskedModeling.register(in: r)     // the mae preset (opt-in module)
         return r
     }()
 
@@ -52,6 +54,28 @@ final class ViewPresetTests: XCTestCase {
             let (tr, _) = try build(preset, values)
             XCTAssertFalse(tr(Self.noise(20, seed: 2), &rng).tensors.isEmpty, preset)
         }
+    }
+
+    /// Each preset's getter and its struct's Swift initialiser read the struct's `defaults`: a preset
+    /// built from an empty `views` section is the struct built with no arguments (same knobs, same
+    /// views for a seed). Fails if a getter or an initialiser states a default of its own again.
+    func testEmptySectionIsTheSwiftDefaults() throws {
+        let direct: [(String, any Transform)] = [
+            ("simclr", try SimCLRViews()), ("mocov2", try MoCoV2Views()), ("byol", try BYOLViews()),
+            ("dino", try DINOViews()), ("mae", try MAEViews()),
+        ]
+        let image = Self.noise(40, seed: 4)
+        for (preset, swift) in direct {
+            let (configured, _) = try build(preset, [:])
+            XCTAssertEqual("\(configured)", "\(swift)", preset)
+            XCTAssertEqual(Self.scalars(configured, image), Self.scalars(swift, image), preset)
+        }
+    }
+
+    /// The views `t` makes of `image` for a fixed seed.
+    static func scalars(_ t: any Transform, _ image: Image) -> [[Float]] {
+        var rng = RNG(seed: 7)
+        return t(image, &rng).tensors.map(\.scalars)
     }
 
     func testMistakesNameTheKey() throws {

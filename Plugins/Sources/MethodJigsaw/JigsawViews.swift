@@ -9,9 +9,9 @@ import PretextSDK
 /// `permutations[label][i]` (positions row-major), and `labels = [label]`. To put a puzzle back:
 /// `solved[permutations[label][i]] = views[i]`.
 ///
-/// Defaults as Lightly's `Jigsaw` (img_size 255, crop_size 64, n_grid 3) with the paper's 100
-/// maximal-Hamming permutations: a RandomResizedCrop of `inputSize` = 255 px (scale (0.6, 1), square
-/// ratio), 85 px cells, 64 px tiles; each tile normalised by its own mean and standard deviation
+/// Defaults: `JigsawViews.defaults` (Lightly's `Jigsaw` with the paper's maximal-Hamming permutations),
+/// also the `jigsaw` preset's: a square RandomResizedCrop of `inputSize`, cut into `inputSize / gridSize`
+/// px cells holding `tileSize` tiles; each tile normalised by its own mean and standard deviation
 /// (paper §3.3, against low-level shortcuts), or by `normalize` when `perTileNormalization` is false.
 /// For CIFAR try `inputSize: 48, tileSize: 14`.
 public struct JigsawViews: Transform {
@@ -25,9 +25,11 @@ public struct JigsawViews: Transform {
     /// The permutation set (save it with a run: labels index into it).
     public let permutations: [[Int]]
 
-    public init(inputSize: Int = 255, gridSize: Int = 3, tileSize: Int = 64, minScale: Float = 0.6,
-                permutationCount: Int = 100, permutationSeed: UInt64 = 0, perTileNormalization: Bool = true,
-                grayscaleProb: Float = 0, normalize: Normalize? = .imageNet) throws {
+    public init(inputSize: Int = defaults.inputSize, gridSize: Int = defaults.gridSize, tileSize: Int = defaults.tileSize,
+                minScale: Float = defaults.minScale, permutationCount: Int = defaults.permutationCount,
+                permutationSeed: UInt64 = defaults.permutationSeed,
+                perTileNormalization: Bool = defaults.perTileNormalization, grayscaleProb: Float = defaults.grayscaleProb,
+                normalize: Normalize? = .imageNet) throws {
         guard gridSize >= 2, inputSize / gridSize >= tileSize, tileSize >= 1 else {
             throw DataError.invalidArgument(
                 name: "JigsawViews",
@@ -87,4 +89,26 @@ public struct JigsawViews: Transform {
             }
         }
     }
+
+    /// The jigsaw task's defaults, stated once: the initialiser's default arguments and the `jigsaw`
+    /// preset's config fallbacks (`ssl-run defaults jigsaw`) both read them.
+    public struct Defaults: Sendable {
+        /// Side of the crop cut into tiles (Lightly `img_size`).
+        public let inputSize = 255
+        /// Grid side (`n_grid`); the views are its gridSize² tiles.
+        public let gridSize = 3
+        /// Tile side (`crop_size`).
+        public let tileSize = 64
+        /// Smallest RandomResizedCrop area fraction.
+        public let minScale: Float = 0.6
+        /// Number of permutations, the classes (the paper's set size), and the seed of the set.
+        public let permutationCount = 100
+        public let permutationSeed: UInt64 = 0
+        /// Standardise each tile by its own mean/std (paper §3.3).
+        public let perTileNormalization = true
+        /// Probability of grayscale (the paper's colour-shortcut remedy; off by default).
+        public let grayscaleProb: Float = 0
+    }
+
+    public static let defaults = Defaults()
 }

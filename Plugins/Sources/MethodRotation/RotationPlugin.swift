@@ -5,10 +5,11 @@ import PretextSDK
 public enum RotationPlugin {
     public static func register(in registry: Registry) throws {
         try registry.registerViewPreset("rotation", summary: "RotNet: 4 copies rotated 0/90/180/270 with labels") { k in
-            try RotationViews(inputSize: try k.size("input_size", 224, "output side in pixels"),
-                              minScale: try k.c.float("min_scale", 0.5, "smallest RandomResizedCrop area fraction"),
-                              hflipProb: try k.probability("hflip_prob", 0.5, "probability of a horizontal flip"),
-                              normalize: try k.normalization())
+            let d = RotationViews.defaults
+            return try RotationViews(inputSize: try k.size("input_size", d.inputSize, "output side in pixels"),
+                                     minScale: try k.c.float("min_scale", d.minScale, "smallest RandomResizedCrop area fraction"),
+                                     hflipProb: try k.probability("hflip_prob", d.hflipProb, "probability of a horizontal flip"),
+                                     normalize: try k.normalization())
         }
         try registry.registerMethod("rotation", summary: "RotNet (Gidaris et al. 2018): predict 0/90/180/270° rotations",
                                     defaults: Rotation.defaults, demo: Rotation.demo) { try Rotation($0) }

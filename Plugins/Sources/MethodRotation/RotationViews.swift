@@ -4,15 +4,15 @@ import PretextSDK
 /// is rotated by 0°, 90°, 180° and 270° (counter-clockwise); the views come in that order with labels
 /// [0, 1, 2, 3], the class the network must predict.
 ///
-/// Defaults: input size 224, RandomResizedCrop scale (0.5, 1) (RotNet used random crops), horizontal flip
-/// p 0.5, ImageNet normalisation. Use `inputSize: 32` for CIFAR.
+/// Defaults: `RotationViews.defaults`, also the `rotation` preset's; ImageNet normalisation. Use
+/// `inputSize: 32` for CIFAR.
 public struct RotationViews: Transform {
     public let crop: RandomResizedCrop
     public let hflipProb: Float
     public let normalize: Normalize?
 
-    public init(inputSize: Int = 224, minScale: Float = 0.5, hflipProb: Float = 0.5,
-                normalize: Normalize? = .imageNet) throws {
+    public init(inputSize: Int = defaults.inputSize, minScale: Float = defaults.minScale,
+                hflipProb: Float = defaults.hflipProb, normalize: Normalize? = .imageNet) throws {
         crop = try RandomResizedCrop(size: inputSize, scale: (minScale, 1))
         try checkProbability(hflipProb, "RotationViews hflipProb")
         self.hflipProb = hflipProb
@@ -29,4 +29,17 @@ public struct RotationViews: Transform {
         }
         return Views(tensors: tensors, labels: [0, 1, 2, 3])
     }
+
+    /// The rotation task's defaults, stated once: the initialiser's default arguments and the `rotation`
+    /// preset's config fallbacks (`ssl-run defaults rotation`) both read them. (Lightly has no RotNet transform.)
+    public struct Defaults: Sendable {
+        /// Output side in pixels.
+        public let inputSize = 224
+        /// Smallest RandomResizedCrop area fraction (RotNet used random crops).
+        public let minScale: Float = 0.5
+        /// Probability of a horizontal flip.
+        public let hflipProb: Float = 0.5
+    }
+
+    public static let defaults = Defaults()
 }

@@ -70,4 +70,19 @@ final class JigsawTests: XCTestCase {
         _ = try registry.makeTransform("jigsaw", typo, BuildContext(registry: registry, seed: 0))
         XCTAssertThrowsError(try typo.validate()) { XCTAssertTrue("\($0)".contains("views.tile_size"), "\($0)") }
     }
+
+    /// The preset's getter and `JigsawViews`'s initialiser both read `JigsawViews.defaults`: a preset from
+    /// an empty `views` section is the struct built with no arguments (same knobs, same views for a seed).
+    func testEmptySectionIsTheSwiftDefaults() throws {
+        let registry = try TestImages.registry(JigsawPlugin.register)
+        let configured = try registry.makeTransform("jigsaw", ConfigSection(path: "views", values: [:]),
+                                                    BuildContext(registry: registry, seed: 0))
+        let swift = try JigsawViews()
+        XCTAssertEqual("\(configured)", "\(swift)")
+        let image = TestImages.noise(width: 300, height: 280, seed: 6)
+        var a = RNG(seed: 7), b = RNG(seed: 7)
+        let (x, y) = (configured(image, &a), swift(image, &b))
+        XCTAssertEqual(x.tensors.map(\.scalars), y.tensors.map(\.scalars))
+        XCTAssertEqual(x.labels, y.labels)
+    }
 }

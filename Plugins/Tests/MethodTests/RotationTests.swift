@@ -39,4 +39,19 @@ final class RotationTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("views.hflip_prob"), "\($0)")
         }
     }
+
+    /// The preset's getter and `RotationViews`'s initialiser both read `RotationViews.defaults`: a preset from
+    /// an empty `views` section is the struct built with no arguments (same knobs, same views for a seed).
+    func testEmptySectionIsTheSwiftDefaults() throws {
+        let registry = try TestImages.registry(RotationPlugin.register)
+        let configured = try registry.makeTransform("rotation", ConfigSection(path: "views", values: [:]),
+                                                    BuildContext(registry: registry, seed: 0))
+        let swift = try RotationViews()
+        XCTAssertEqual("\(configured)", "\(swift)")
+        let image = TestImages.noise(width: 300, height: 280, seed: 6)
+        var a = RNG(seed: 7), b = RNG(seed: 7)
+        let (x, y) = (configured(image, &a), swift(image, &b))
+        XCTAssertEqual(x.tensors.map(\.scalars), y.tensors.map(\.scalars))
+        XCTAssertEqual(x.labels, y.labels)
+    }
 }
