@@ -66,6 +66,14 @@ extension Builtins {
             ProjectionHead.simsiamPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 512, "bottleneck width", range: Builtins.widths),
                                              outDim: try c.int("output_dim", 2048, "output size (the projector's)", range: Builtins.widths), rng: &ctx.rng)
         }
+        try r.registerHead("nnclr-projection", summary: "NNCLR projector: 2 × Linear-BN-ReLU, Linear-BN (Lightly NNCLRProjectionHead)") { c, inDim, ctx in
+            ProjectionHead.nnclrProjection(inDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "hidden width", range: Builtins.widths),
+                                           outDim: try c.int("output_dim", 256, "embedding size", range: Builtins.widths), rng: &ctx.rng)
+        }
+        try r.registerHead("nnclr-prediction", summary: "NNCLR predictor: Linear-BN-ReLU-Linear (Lightly NNCLRPredictionHead)") { c, inDim, ctx in
+            ProjectionHead.nnclrPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 4096, "hidden width", range: Builtins.widths),
+                                           outDim: try c.int("output_dim", 256, "output size (the projector's)", range: Builtins.widths), rng: &ctx.rng)
+        }
         try r.registerHead("linear", summary: "a linear classifier (Xavier-uniform init)") { c, inDim, ctx in
             LinearClassifier(inDim: inDim, numClasses: try c.int("output_dim", 10, "classes", range: Builtins.widths), rng: &ctx.rng)
         }

@@ -12,9 +12,11 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.environ.get("PEER_SCRIPTS", os.path.join(HERE, "..", "..", "..", "shared", "peer")))
 import lightly_knn  # noqa: E402
-from lightly.loss import BarlowTwinsLoss, DCLLoss, DCLWLoss, NegativeCosineSimilarity, VICRegLoss  # noqa: E402
-from lightly.models.modules.heads import (BarlowTwinsProjectionHead, SimCLRProjectionHead,  # noqa: E402
-                                          SimSiamPredictionHead, SimSiamProjectionHead, VICRegProjectionHead)
+from lightly.loss import BarlowTwinsLoss, DCLLoss, DCLWLoss, NegativeCosineSimilarity, NTXentLoss, VICRegLoss  # noqa: E402
+from lightly.models.modules.heads import (BarlowTwinsProjectionHead, NNCLRPredictionHead,  # noqa: E402
+                                          NNCLRProjectionHead, SimCLRProjectionHead, SimSiamPredictionHead,
+                                          SimSiamProjectionHead, VICRegProjectionHead)
+from lightly.models.modules.nn_memory_bank import NNMemoryBankModule  # noqa: E402
 from lightly.transforms import (BYOLTransform, BYOLView1Transform, BYOLView2Transform,  # noqa: E402
                                 SimCLRTransform, SimSiamTransform)
 
@@ -73,7 +75,25 @@ def dcl(bb, dim, weighted=False):
     return lambda: SimCLRTransform(input_size=32, gaussian_blur=0.0), [head], step
 
 
+def nnclr(bb, dim):
+    """NNCLR (Dwibedi et al. 2021, arXiv:2104.14548) as Lightly's examples/pytorch/nnclr.py at the CIFAR
+    scale: NNCLRProjectionHead(dim, 512, 128), NNCLRPredictionHead(128, 512, 128), NNMemoryBankModule of
+    4096 x 128 (looked up for both views, updated with the second), NTXentLoss() (temperature 0.5),
+    loss 0.5 * (NTXent(nn(z0), p1) + NTXent(nn(z1), p0)); SimCLRTransform(input_size=32, gaussian_blur=0.0)."""
+    proj, pred = NNCLRProjectionHead(dim, 512, 128), NNCLRPredictionHead(128, 512, 128)
+    bank, crit = NNMemoryBankModule(size=(4096, 128)), NTXentLoss()
+
+    def step(views, epoch):
+        z0, z1 = (proj(bb(x)) for x in views)
+        p0, p1 = pred(z0), pred(z1)
+        nn0 = bank(z0.detach(), update=False)
+        nn1 = bank(z1.detach(), update=True)
+        return 0.5 * (crit(nn0, p1) + crit(nn1, p0))
+    return lambda: SimCLRTransform(input_size=32, gaussian_blur=0.0), [proj, pred], step
+
+
 lightly_knn.METHODS["simsiam"] = simsiam
+lightly_knn.METHODS["nnclr"] = nnclr
 lightly_knn.METHODS["dcl"] = dcl
 lightly_knn.METHODS["dclw"] = lambda bb, dim: dcl(bb, dim, weighted=True)
 lightly_knn.METHODS["barlowtwins"] = barlowtwins

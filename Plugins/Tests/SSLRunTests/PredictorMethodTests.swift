@@ -3,7 +3,7 @@ import Pretext
 import XCTest
 
 /// BYOL and SimSiam (the predictor methods built on the kit's negative cosine similarity) and Barlow Twins
-/// and VICReg (the redundancy-reduction methods), DCL and DCLW (the decoupled contrastive loss): each trains a few steps on the embedded default with
+/// and VICReg (the redundancy-reduction methods), DCL and DCLW (the decoupled contrastive loss), NNCLR (its support set resumes exactly): each trains a few steps on the embedded default with
 /// finite losses and its collapse metric, resumes to exactly the weights of an uninterrupted run, and
 /// exports; SimCLR with a memory bank resumes its queue exactly.
 final class PredictorMethodTests: XCTestCase {
@@ -21,6 +21,9 @@ final class PredictorMethodTests: XCTestCase {
                                 ("vicreg", ["--set", "method.projection.hidden_dim=32", "--set", "method.projection.output_dim=16"]),
                                 ("dcl", ["--set", "method.projection.hidden_dim=32", "--set", "method.projection.output_dim=16"]),
                                 ("dclw", ["--set", "method.projection.hidden_dim=32", "--set", "method.projection.output_dim=16"]),
+                                ("nnclr", ["--set", "method.projection.hidden_dim=32", "--set", "method.projection.output_dim=16",
+                                           "--set", "method.prediction.hidden_dim=32", "--set", "method.prediction.output_dim=16",
+                                           "--set", "method.support_set_size=40"]),
                                 ("simclr", ["--set", "method.memory_bank_size=64"])] {
             let dir = try SSLRun.temporaryDirectory("predictor-\(method)")
             let straight = dir.appendingPathComponent("straight"), split = dir.appendingPathComponent("split")

@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+@testable import PretextKit
+import PretextCore
+import PretextNN
+import PretextTensor
+
+/// NNCLR's parts against Lightly 1.6 (`Tests/Fixtures/kit/nnclr.json`, made by
+/// `Tests/Fixtures/make_nnclr_fixture.py`): the projection and prediction heads (names, shapes,
+/// training-mode outputs) and the support-set lookup (`MemoryBank.nearestNeighbours`, Lightly's
+/// `NNMemoryBankModule`).
+final class NNCLRPartsTests: XCTestCase {
+    static let fixture: [String: Any] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/kit/nnclr.json")
+        return try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+    }()
+
+    func matrix(_ v: Any?) -> Tensor {
+        let rows = v as! [[NSNumber]]
+        return Tensor(shape: [rows.count, rows[0].count], scalars: rows.flatMap { $0.map(\.floatValue) })
+    }
+
+    func checkHead(_ head: ProjectionHead, _ key: String) throws {
+        let fx = Self.fixture[key] as! [String: Any]
+        let params = fx["params"] as! [[String: Any]]
+        let state = Dictionary(uniqueKeysWithValues: head.stateDict().map { ($0.key, $0.tensor) })
+        XCTAssertEqual(Set(state.keys.filter { !$0.hasSuffix("num_batches_tracked") }), Set(params.map { $0["name"] as! String }), key)
+        var load: [String: Tensor] = [:]
+        for p in params {
+            let shape = (p["shape"] as! [NSNumber]).map(\.intValue)
+            XCTAssertEqual(state[p["name"] as! String]?.shape, shape, "\(key) \(p["name"]!)")
+            load[p["name"] as! String] = Tensor(shape: shape, scalars: (p["values"] as! [NSNumber]).map(\.floatValue))
+        }
+        _ = try head.loadStateDict(load, strict: false)
+        head.train()
+        let y = try noGrad { try head(matrix(fx["x"])) }
+        for (a, b) in zip(y.scalars, matrix(fx["y"]).scalars) { XCTAssertEqual(a, b, accuracy: 1e-5, key) }
+    }
+
+    func testHeadsAgainstLightly() throws {
+        var rng = RNG(seed: 5)
+        try checkHead(ProjectionHead.nnclrProjection(inDim: 6, hiddenDim: 10, outDim: 8, rng: &rng), "projection_head")
+        try checkHead(ProjectionHead.nnclrPrediction(inDim: 8, hiddenDim: 10, outDim: 8, rng: &rng), "prediction_head")
+    }
+
+    /// The same neighbours as Lightly (rows compared after normalisation: Pretext stores unit rows,
+    /// Lightly the raw ones; the contrastive loss normalises both), no gradient, bank unchanged.
+    func testNearestNeighboursAgainstLightly() throws {
+        let fx = Self.fixture["lookup"] as! [String: Any]
+        let bank = matrix(fx["bank"]), queries = matrix(fx["queries"])
+        var rng = RNG(seed: 0)
+        let support = MemoryBank(size: bank.shape[0], dim: bank.shape[1], rng: &rng)
+        try support.enqueue(bank)
+        let before = support.bank.scalars
+        queries.requiresGrad = true
+        let nearest = try support.nearestNeighbours(of: queries)
+        XCTAssertFalse(nearest.requiresGrad)
+        let expected = try matrix(fx["nearest"]).l2Normalized(axis: 1)
+        for (a, b) in zip(nearest.scalars, expected.scalars) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        XCTAssertEqual(support.bank.scalars, before)
+        XCTAssertThrowsError(try support.nearestNeighbours(of: Tensor.zeros([2, 3])))
+    }
+}
