@@ -7,15 +7,14 @@ extension Builtins {
     /// group seeds their options from the keys around it (`Registry.makeSchedule(group:…)`).
     static func registerSchedules(_ r: Registry) throws {
         try r.registerSchedule("cosine", summary: "linear warm-up then cosine annealing from peak to final, per step (SimCLR, MoCo v2, DINO lr and weight decay)") { c, ctx in
-            let warm = try c.double("warmup_epochs", 0, "epochs of linear warm-up")
-            return WarmupCosineSchedule(warmupSteps: Int(warm * Double(ctx.stepsPerEpoch)),
-                                        warmupStart: try c.float("warmup_start", 0, "warm-up starts at this fraction of the base value"),
-                                        peak: try c.float("peak", 1, "value after the warm-up (learning rate: 1 = optimizer.lr)"),
-                                        finalValue: try c.float("final", 0, "value at the end (learning rate: a fraction of optimizer.lr)"))
+            WarmupCosineSchedule(warmupSteps: try warmupSteps(c, ctx),
+                                 warmupStart: try c.float("warmup_start", 0, "warm-up starts at this fraction of the base value"),
+                                 peak: try c.float("peak", 1, "value after the warm-up (learning rate: 1 = optimizer.lr)"),
+                                 finalValue: try c.float("final", 0, "value at the end (learning rate: a fraction of optimizer.lr)"))
         }
         try r.registerSchedule("constant", summary: "a constant value (optionally after warm-up)") { c, ctx in
             ConstantSchedule(level: try c.float("value", 1, "the value (learning rate: 1 = optimizer.lr)"),
-                             warmupSteps: Int(try c.double("warmup_epochs", 0, "epochs of linear warm-up") * Double(ctx.stepsPerEpoch)))
+                             warmupSteps: try warmupSteps(c, ctx))
         }
         try r.registerSchedule("step", summary: "multiply by gamma at milestones (fractions of training)") { c, _ in
             StepDecaySchedule(milestones: try c.doubles("milestones", [0.6, 0.8], "fractions of training (≤ 1) or step numbers"),
@@ -29,6 +28,18 @@ extension Builtins {
                             mode: try c.string("mode", "min", "min for losses, max for accuracies", choices: ["min", "max"]))
         }
         try registerValueSchedules(r)
+    }
+
+    /// `warmup_epochs` (a fraction is fine) in optimizer steps. Not a number, negative, or more epochs than
+    /// a run can have (`train.epochs` ≤ 1,000,000) is an error naming the key (`1e300` or `nan` used to
+    /// trap converting to Int).
+    static func warmupSteps(_ c: ConfigSection, _ ctx: BuildContext) throws -> Int {
+        let warm = try c.double("warmup_epochs", 0, "epochs of linear warm-up")
+        guard warm.isFinite, warm >= 0, warm <= 1_000_000 else {
+            throw ConfigError.invalidValue(path: c.path.isEmpty ? "warmup_epochs" : c.path + ".warmup_epochs",
+                                           detail: "is \(warm); it must be a number of epochs between 0 and 1000000")
+        }
+        return Int(warm * Double(ctx.stepsPerEpoch))
     }
 
     /// Schedules written for absolute hyper-parameters (they work as learning-rate multipliers too).

@@ -46,8 +46,17 @@ struct OptimizerState {
                 throw OptimizerError.stateMismatch(optimizer: optimizer, key: k, detail: "no parameter '\(param)' in the optimizer's groups")
             }
             let isScalarSlot = k.hasSuffix(".step")
-            guard isScalarSlot || t.shape == shape else {
-                throw OptimizerError.stateMismatch(optimizer: optimizer, key: k, detail: "shape \(t.shape), parameter has \(shape)")
+            if isScalarSlot {
+                // A parameter's count of updates (AdamW's bias correction reads it as one number).
+                let v = t.count == 1 ? t.item : .nan
+                guard v.isFinite, v >= 0, v == v.rounded() else {
+                    let what = t.count == 1 ? "\(v)" : "has shape \(t.shape), not one number, and"
+                    throw OptimizerError.stateMismatch(optimizer: optimizer, key: k, detail: "the step count \(what) is not a number of updates: the checkpoint is damaged")
+                }
+            } else {
+                guard t.shape == shape else {
+                    throw OptimizerError.stateMismatch(optimizer: optimizer, key: k, detail: "shape \(t.shape), parameter has \(shape)")
+                }
             }
             guard t.scalars.allSatisfy({ $0.isFinite }) else {
                 throw OptimizerError.stateMismatch(optimizer: optimizer, key: k, detail: "holds NaN or infinite values: the checkpoint is damaged (resume from an earlier one)")

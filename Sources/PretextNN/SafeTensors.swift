@@ -178,9 +178,12 @@ public enum SafeTensors {
             guard let size = elementSize(dtype) else {
                 throw SafeTensorsError.unsupportedDType(path: path, key: key, dtype: dtype)
             }
-            let count = shape.reduce(1, *)
-            guard off[1] - off[0] == count * size else {
-                throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "data_offsets span \(off[1] - off[0]) bytes but \(dtype) \(shape) needs \(count * size)")
+            // A shape whose element or byte count overflows Int (e.g. [2^32, 2^32]) fits no file.
+            guard let count = elementCount(shape), case let (bytes, false) = count.multipliedReportingOverflow(by: size) else {
+                throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "shape \(shape) has more elements than any file can hold")
+            }
+            guard off[1] - off[0] == bytes else {
+                throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "data_offsets span \(off[1] - off[0]) bytes but \(dtype) \(shape) needs \(bytes)")
             }
             guard off[1] <= dataSize else {
                 throw SafeTensorsError.truncated(path: path, detail: "tensor '\(key)' ends at byte \(off[1]) of the data section, which has only \(dataSize) bytes")
@@ -235,6 +238,17 @@ public enum SafeTensors {
             out[k] = c
         }
         return out
+    }
+
+    /// The number of elements of `shape`; nil when it overflows Int.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            let (product, overflow) = n.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            n = product
+        }
+        return n
     }
 
     static func intArray(_ a: [Any]) -> [Int]? {

@@ -101,11 +101,45 @@ public struct Checkpoint {
         guard fm.fileExists(atPath: folder.appendingPathComponent("state.json").path) else {
             throw RunError.nothingToResume(dir: dir.deletingLastPathComponent().path)
         }
-        let state = try JSONDecoder().decode(State.self, from: Data(contentsOf: folder.appendingPathComponent("state.json")))
+        let stateURL = folder.appendingPathComponent("state.json")
+        let state = try State.decode(Data(contentsOf: stateURL), path: stateURL.path)
         let model = try SafeTensors.read(from: folder.appendingPathComponent("model.safetensors"))
         let opt = try SafeTensors.read(from: folder.appendingPathComponent("optimizer.safetensors"))
         var optimizer: [String: Tensor] = [:]
         for (k, t) in opt.tensors { optimizer[k] = t }
         return Checkpoint(model: model.tensors, optimizer: optimizer, state: state)
+    }
+}
+
+extension Checkpoint.State {
+    /// Parses the bytes of a checkpoint's `state.json`; a file that is not one is an error naming it
+    /// (`path`) and the field at fault.
+    public static func decode(_ data: Data, path: String) throws -> Checkpoint.State {
+        do {
+            return try JSONDecoder().decode(Checkpoint.State.self, from: data)
+        } catch let error as DecodingError {
+            let reason: String
+            switch error {
+            case let .keyNotFound(key, _): reason = "'\(key.stringValue)' is missing"
+            case let .typeMismatch(_, ctx), let .valueNotFound(_, ctx), let .dataCorrupted(ctx):
+                let field = ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+                reason = field.isEmpty ? "not a JSON object of the loop position" : "'\(field)' is not valid (\(ctx.debugDescription))"
+            @unknown default: reason = "\(error)"
+            }
+            throw RunError.data("\(path) is not a readable checkpoint state: \(reason); the checkpoint is damaged (checkpoints/epoch-NNN.safetensors keep the weights of each epoch)")
+        }
+    }
+
+    /// The loop position must be one that a run of `stepsPerEpoch` optimizer steps per epoch, each of
+    /// `accumulate` batches, reaches; checked on resume before anything is written (`file` names
+    /// `state.json` in the error).
+    public func checkPosition(stepsPerEpoch: Int, accumulate: Int, file: String) throws {
+        // Overflow-checked: a damaged file may hold any counts (epoch 3e16 × 1,000 steps overflows Int).
+        let (batches, batchesOverflow) = stepsPerEpoch.multipliedReportingOverflow(by: accumulate)
+        let (reachable, stepsOverflow) = epoch < Int.max ? (epoch + 1).multipliedReportingOverflow(by: stepsPerEpoch) : (0, true)
+        guard epoch >= 0, step >= 0, batchInEpoch >= 0, batchesOverflow || batchInEpoch <= batches,
+              !stepsOverflow, step <= reachable else {
+            throw RunError.data("\(file) says epoch \(epoch), step \(step), batch \(batchInEpoch), which no run of \(stepsPerEpoch) steps per epoch reaches: the checkpoint is damaged (checkpoints/epoch-NNN.safetensors keep the weights of each epoch)")
+        }
     }
 }

@@ -144,12 +144,9 @@ public final class Trainer {
 extension Trainer {
     /// A checkpoint's loop position must fit the run being resumed (before anything is written).
     func checkPosition(_ state: Checkpoint.State, _ config: RunConfiguration) throws {
-        let epochs = config.settings.epochs, batches = config.stepsPerEpoch * config.settings.accumulate
+        let epochs = config.settings.epochs
         let stateFile = outDir.appendingPathComponent("checkpoints/last/state.json").path
-        guard state.epoch >= 0, state.step >= 0, state.batchInEpoch >= 0, state.batchInEpoch <= batches,
-              state.step <= (state.epoch + 1) * config.stepsPerEpoch else {
-            throw RunError.data("\(stateFile) says epoch \(state.epoch), step \(state.step), batch \(state.batchInEpoch), which no run of \(config.stepsPerEpoch) steps per epoch reaches: the checkpoint is damaged (checkpoints/epoch-NNN.safetensors keep the weights of each epoch)")
-        }
+        try state.checkPosition(stepsPerEpoch: config.stepsPerEpoch, accumulate: config.settings.accumulate, file: stateFile)
         guard state.epoch <= epochs else {
             throw RunError.incompatibleResume(dir: outDir.path, detail: "it has already trained \(state.epoch) epochs, more than --epochs \(epochs): pass --epochs \(state.epoch) or more (or leave it out)")
         }

@@ -145,6 +145,26 @@ final class OptimizerTests: XCTestCase {
         XCTAssertNoThrow(try opt.loadState(["step": Tensor(scalar: 7), "W.exp_avg": Tensor.zeros([3, 4])]))
     }
 
+    /// A per-parameter AdamW step count that is not one number loaded, then trapped in the next `step`
+    /// (`Tensor.item`); now it is refused on load naming the key. (Found reading `OptimizerState.load`
+    /// while writing the fuzz targets; confirmed with Tests/Fuzz's optimizer-state target.)
+    func testAdamWPerParameterStepMustBeOneWholeNumber() throws {
+        let (w, b, _, _) = makeProblem()
+        let opt = try AdamW(groups: [ParameterGroup(name: "all", parameters: [("W", w), ("b", b)])], weightDecay: 0.05)
+        let bad: [(Tensor, String)] = [(Tensor([1, 2]), "shape [2]"), (Tensor(shape: [0], scalars: []), "shape [0]"),
+                                        (Tensor(scalar: -1), "-1"), (Tensor(scalar: .nan), "nan"), (Tensor(scalar: 1.5), "1.5")]
+        for (t, what) in bad {
+            XCTAssertThrowsError(try opt.loadState(["W.step": t]), what) { e in
+                XCTAssertTrue("\(e)".contains("W.step") && "\(e)".contains(what) && "\(e)".contains("damaged"), "\(e)")
+            }
+        }
+        try opt.loadState(["step": Tensor(scalar: 3), "W.step": Tensor(scalar: 3), "b.step": Tensor([3])])
+        w.grad = Tensor.ones([3, 4])
+        b.grad = Tensor.ones([3])
+        try opt.step(learningRate: 0.01)
+        XCTAssertEqual(opt.state()["W.step"]?.item, 4)
+    }
+
     func testDecayGroups() {
         var rng = RNG(seed: 1)
         let vit = VisionTransformer(dim: 16, depth: 1, heads: 2, patchSize: 4, imageSize: 8, rng: &rng)

@@ -110,6 +110,27 @@ final class SafeTensorsTests: XCTestCase {
         }
     }
 
+    /// Element and byte counts that overflow Int trapped in `SafeTensors.decode`; now they name the
+    /// tensor and its shape. (Found reading the parser while writing the fuzz targets, confirmed with
+    /// Tests/Fuzz's safetensors target.)
+    func testShapesWhoseSizeOverflowsAreRefused() throws {
+        func file(_ header: String) -> Data {
+            var h = Array(header.utf8)
+            h += [UInt8](repeating: 0x20, count: (8 - h.count % 8) % 8)
+            var n = UInt64(h.count).littleEndian
+            return Data(bytes: &n, count: 8) + Data(h)
+        }
+        for shape in ["[4294967296,4294967296]", "[1073741824,1073741824]", "[3037000500,3037000500,0]"] {
+            let data = file(#"{"t":{"dtype":"F64","shape":"# + shape + #","data_offsets":[0,0]}}"#)
+            XCTAssertThrowsError(try SafeTensors.decode(data, path: "big.safetensors")) {
+                XCTAssertEqual($0 as? SafeTensorsError, .invalidTensor(path: "big.safetensors", key: "t", detail: "shape \(shape.replacingOccurrences(of: ",", with: ", ")) has more elements than any file can hold"))
+            }
+        }
+        // A zero dimension first keeps the count at 0: an empty tensor, as before.
+        let empty = try SafeTensors.decode(file(#"{"t":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}}"#))
+        XCTAssertEqual(empty["t"]?.shape, [0, 4294967296, 4294967296])
+    }
+
     func testHalfConversion() {
         XCTAssertEqual(SafeTensors.halfToFloat(0x3C00), 1)
         XCTAssertEqual(SafeTensors.halfToFloat(0xC000), -2)

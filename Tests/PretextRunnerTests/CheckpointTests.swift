@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import PretextRunner
 import PretextTensor
 
@@ -22,6 +23,33 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.read(from: dir).state.step, 20)
         XCTAssertThrowsError(try Checkpoint.read(from: dir.appendingPathComponent("nothing"))) {
             XCTAssertTrue("\($0)".contains("nothing to resume"))
+        }
+    }
+
+    /// Found by the checkpoint-state fuzz target (Tests/Fuzz): an epoch count whose steps overflow Int
+    /// trapped in the resume check instead of naming the damaged file.
+    func testDamagedStateWithHugeEpochIsAnErrorNotATrap() throws {
+        let fuzzed = #"{"epoch":29999999999999999, "step": 3, "batchInEpoch": 0, "seed": 0, "scheduleState": [22], "pretextABI": 0, "method": "sr","backbone": "rghnt"}"#
+        let state = try Checkpoint.State.decode(Data(fuzzed.utf8), path: "run/checkpoints/last/state.json")
+        for (steps, accumulate) in [(1_000_000, 65_536), (1_000, 1)] {
+            XCTAssertThrowsError(try state.checkPosition(stepsPerEpoch: steps, accumulate: accumulate, file: "run/checkpoints/last/state.json")) {
+                XCTAssertTrue("\($0)".contains("run/checkpoints/last/state.json says epoch 29999999999999999"), "\($0)")
+                XCTAssertTrue("\($0)".contains("damaged"), "\($0)")
+            }
+        }
+        var last = state
+        last.epoch = Int.max
+        XCTAssertThrowsError(try last.checkPosition(stepsPerEpoch: 1, accumulate: 1, file: "state.json"))
+        last.epoch = 2
+        XCTAssertNoThrow(try last.checkPosition(stepsPerEpoch: 1, accumulate: 1, file: "state.json"))
+    }
+
+    func testUnreadableStateNamesTheFileAndField() throws {
+        for (json, field) in [(#"{"epoch": 1}"#, "'step' is missing"), (#"{"epoch": "one"}"#, "'epoch' is not valid"), ("[1]", "not a JSON object"), ("{", "not a JSON object")] {
+            XCTAssertThrowsError(try Checkpoint.State.decode(Data(json.utf8), path: "ckpt/state.json"), json) {
+                XCTAssertTrue("\($0)".hasPrefix("ckpt/state.json is not a readable checkpoint state"), "\($0)")
+                XCTAssertTrue("\($0)".contains(field), "\(json): \($0)")
+            }
         }
     }
 
