@@ -14,7 +14,7 @@ public struct GaussianBlur: ImageAugmentation {
         if let k = kernelSize, k < 1 || k % 2 == 0 {
             throw DataError.invalidArgument(name: "GaussianBlur", detail: "kernel size \(k) must be odd and positive")
         }
-        try checkRange(sigma, "GaussianBlur sigma", min: 1e-6)
+        try checkRange(sigma, "GaussianBlur sigma", min: 1e-6, max: maxBlurSigma)
         try checkProbability(p, "GaussianBlur")
         self.kernelSize = kernelSize
         self.sigma = sigma

@@ -25,8 +25,12 @@ public func checkProbability(_ p: Float, _ name: String) throws {
 }
 
 /// Checks a (lo, hi) range argument.
-func checkRange(_ r: (Float, Float), _ name: String, min lower: Float = -.infinity) throws {
-    guard r.0 <= r.1, r.0 >= lower, r.0.isFinite, r.1.isFinite else {
-        throw DataError.invalidArgument(name: name, detail: "range (\(r.0), \(r.1)) must be ordered lo ≤ hi and ≥ \(lower)")
+func checkRange(_ r: (Float, Float), _ name: String, min lower: Float = -.infinity, max upper: Float = .infinity) throws {
+    guard r.0 <= r.1, r.0 >= lower, r.1 <= upper, r.0.isFinite, r.1.isFinite else {
+        let bounds = upper.isFinite ? "between \(lower) and \(upper)" : "≥ \(lower)"
+        throw DataError.invalidArgument(name: name, detail: "range (\(r.0), \(r.1)) must be ordered lo ≤ hi and \(bounds)")
     }
 }
+
+/// The largest Gaussian-blur σ accepted: its kernel (2·⌈3σ⌉ + 1 = 6,001 px) already exceeds any image.
+let maxBlurSigma: Float = 1000

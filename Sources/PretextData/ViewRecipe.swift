@@ -52,7 +52,7 @@ public struct ViewRecipe: ImageAugmentation {
         if hue > 0.5 {
             throw DataError.invalidArgument(name: "ViewRecipe", detail: "hue strength \(hue) must be ≤ 0.5")
         }
-        try checkRange(blurSigma, "ViewRecipe blurSigma", min: 1e-6)
+        try checkRange(blurSigma, "ViewRecipe blurSigma", min: 1e-6, max: maxBlurSigma)
         if let k = blurKernelSize, k < 1 || k % 2 == 0 {
             throw DataError.invalidArgument(name: "ViewRecipe", detail: "blur kernel size \(k) must be odd and positive")
         }

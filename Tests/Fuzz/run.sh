@@ -67,7 +67,11 @@ for t in "${targets[@]}"; do
     [ -f "$here/Dict/$t.dict" ] && dict=(-dict="$here/Dict/$t.dict")
     # Leak checking is off: the Swift runtime's caches (type metadata, conformances) are never freed.
     # shellcheck disable=SC2086
-    "$bin/fuzz-$t" "$dir/corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+    # A header may legitimately announce up to 178,956,970 pixels (Pillow's decompression-bomb limit):
+    # decoding that takes about 2 GB (RGB output plus the 16-bit RGBA scratch), so images get 4 GB.
+    rss=2048
+    [ "$t" = image ] && rss=4096
+    "$bin/fuzz-$t" "$dir/corpus" -max_total_time="$seconds" -rss_limit_mb="$rss" -timeout=10 \
         -max_len="$(max_len "$t")" -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$dir/crashes/" \
         "${dict[@]}" ${FUZZ_ARGS:-} >"$dir/log" 2>&1 || status=$?
     runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$dir/log" | tail -1)

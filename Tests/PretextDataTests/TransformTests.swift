@@ -73,6 +73,14 @@ final class TransformTests: XCTestCase {
         XCTAssertEqual(try ColorJitter(brightness: 1.1).brightness!.0, 0)
     }
 
+    /// A blur σ too large for any kernel (1e30: 3σ does not fit an Int) is refused when the transform is
+    /// built, not trapped on when the first image is blurred.
+    func testImpossibleBlurSigmaIsRefusedUpFront() throws {
+        XCTAssertThrowsError(try GaussianBlur(sigma: (0.1, 1e30))) { XCTAssertTrue("\($0)".contains("1000"), "\($0)") }
+        XCTAssertThrowsError(try SimCLRViews(inputSize: 32, blurSigma: (0.1, 1e30)))
+        XCTAssertNoThrow(try GaussianBlur(sigma: (0.1, 1000)))
+    }
+
     func testPresetsProduceTheRightViews() throws {
         let img = TestSupport.noiseImage(width: 32, height: 32, seed: 2)
         var rng = RNG(seed: 0)

@@ -38,8 +38,9 @@ typedef enum {
 /// Source container formats.
 enum { PXC_FORMAT_UNKNOWN = 0, PXC_FORMAT_PNG = 1, PXC_FORMAT_JPEG = 2 };
 
-/// Largest image accepted (width * height), to refuse absurd headers before allocating.
-#define PXC_MAX_PIXELS (1L << 28)
+/// Largest image accepted (width * height), to refuse absurd headers before allocating: Pillow's
+/// decompression-bomb limit (2 x Image.MAX_IMAGE_PIXELS = 178,956,970 pixels, DecompressionBombError).
+#define PXC_MAX_PIXELS 178956970L
 
 /// A decoded image. `pixels` is malloc'd by the decoder (width*height*3 bytes, RGB HWC) and must be
 /// released with `pxc_image_free`. On failure `pixels` is NULL and `message` says why.
