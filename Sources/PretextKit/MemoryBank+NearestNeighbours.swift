@@ -12,13 +12,14 @@ extension MemoryBank {
         }
         return try noGrad {
             let q = try queries.detached().l2Normalized(axis: 1)
-            let similarity = try q.linear(weight: bank, bias: nil).scalars          // [B, size]
-            let rows = queries.shape[0], stored = bank.scalars
+            let similarity = try q.linear(weight: bank, bias: nil)                  // [B, size]
+            let rows = queries.shape[0]
+            let sim = similarity.storage.pointer, stored = bank.storage.pointer
             var out = [Float](repeating: 0, count: rows * dim)
             for i in 0..<rows {
                 var best = 0                                   // the first of equal maxima, as torch.argmax
-                for j in 1..<size where similarity[i * size + j] > similarity[i * size + best] { best = j }
-                out.replaceSubrange((i * dim)..<((i + 1) * dim), with: stored[(best * dim)..<((best + 1) * dim)])
+                for j in 1..<size where sim[i * size + j] > sim[i * size + best] { best = j }
+                for k in 0..<dim { out[i * dim + k] = stored[best * dim + k] }
             }
             return Tensor(shape: [rows, dim], scalars: out)
         }

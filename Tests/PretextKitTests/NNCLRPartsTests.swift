@@ -21,27 +21,10 @@ final class NNCLRPartsTests: XCTestCase {
         return Tensor(shape: [rows.count, rows[0].count], scalars: rows.flatMap { $0.map(\.floatValue) })
     }
 
-    func checkHead(_ head: ProjectionHead, _ key: String) throws {
-        let fx = Self.fixture[key] as! [String: Any]
-        let params = fx["params"] as! [[String: Any]]
-        let state = Dictionary(uniqueKeysWithValues: head.stateDict().map { ($0.key, $0.tensor) })
-        XCTAssertEqual(Set(state.keys.filter { !$0.hasSuffix("num_batches_tracked") }), Set(params.map { $0["name"] as! String }), key)
-        var load: [String: Tensor] = [:]
-        for p in params {
-            let shape = (p["shape"] as! [NSNumber]).map(\.intValue)
-            XCTAssertEqual(state[p["name"] as! String]?.shape, shape, "\(key) \(p["name"]!)")
-            load[p["name"] as! String] = Tensor(shape: shape, scalars: (p["values"] as! [NSNumber]).map(\.floatValue))
-        }
-        _ = try head.loadStateDict(load, strict: false)
-        head.train()
-        let y = try noGrad { try head(matrix(fx["x"])) }
-        for (a, b) in zip(y.scalars, matrix(fx["y"]).scalars) { XCTAssertEqual(a, b, accuracy: 1e-5, key) }
-    }
-
     func testHeadsAgainstLightly() throws {
         var rng = RNG(seed: 5)
-        try checkHead(ProjectionHead.nnclrProjection(inDim: 6, hiddenDim: 10, outDim: 8, rng: &rng), "projection_head")
-        try checkHead(ProjectionHead.nnclrPrediction(inDim: 8, hiddenDim: 10, outDim: 8, rng: &rng), "prediction_head")
+        try checkHead(ProjectionHead.nnclrProjection(inDim: 6, hiddenDim: 10, outDim: 8, rng: &rng), against: Self.fixture["projection_head"] as! [String: Any], "projection_head")
+        try checkHead(ProjectionHead.nnclrPrediction(inDim: 8, hiddenDim: 10, outDim: 8, rng: &rng), against: Self.fixture["prediction_head"] as! [String: Any], "prediction_head")
     }
 
     /// The same neighbours as Lightly (rows compared after normalisation: Pretext stores unit rows,
