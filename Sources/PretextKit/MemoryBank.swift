@@ -51,6 +51,18 @@ public final class MemoryBank {
         ["bank": bank, "pointer": Tensor(scalar: Float(pointer))]
     }
 
+    /// The state under checkpoint keys `prefix.bank`, `prefix.pointer` (a method's `extraState`).
+    public func state(prefix: String) -> [String: Tensor] {
+        state.reduce(into: [:]) { $0[prefix + "." + $1.key] = $1.value }
+    }
+
+    /// Loads what `state(prefix:)` wrote, from a method's extra state that may hold other keys too.
+    public func load(from extraState: [String: Tensor], prefix: String) throws {
+        var own: [String: Tensor] = [:]
+        for (k, v) in extraState where k.hasPrefix(prefix + ".") { own[String(k.dropFirst(prefix.count + 1))] = v }
+        try load(state: own)
+    }
+
     public func load(state: [String: Tensor]) throws {
         guard let b = state["bank"], b.shape == bank.shape, let p = state["pointer"] else {
             throw TensorError.invalidArgument(op: "memory bank", detail: "checkpoint holds no queue of shape \(bank.shape)")

@@ -75,13 +75,11 @@ public final class MoCo: Method {
     }
 
     public func extraState() -> [String: Tensor] {
-        loss.memoryBank!.state.mapValues { $0 }.reduce(into: [:]) { $0["queue." + $1.key] = $1.value }
+        loss.memoryBank!.state(prefix: "queue")
     }
 
     public func loadExtraState(_ state: [String: Tensor]) throws {
-        var q: [String: Tensor] = [:]
-        for (k, v) in state where k.hasPrefix("queue.") { q[String(k.dropFirst(6))] = v }
-        try loss.memoryBank!.load(state: q)
+        try loss.memoryBank!.load(from: state, prefix: "queue")
     }
 
     public static let defaults = """

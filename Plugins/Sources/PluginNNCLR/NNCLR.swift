@@ -48,13 +48,11 @@ public final class NNCLR: Method {
 
     /// The support set, so a resumed run looks up the same neighbours.
     public func extraState() -> [String: Tensor] {
-        supportSet.state.reduce(into: [:]) { $0["support_set." + $1.key] = $1.value }
+        supportSet.state(prefix: "support_set")
     }
 
     public func loadExtraState(_ state: [String: Tensor]) throws {
-        var s: [String: Tensor] = [:]
-        for (k, v) in state where k.hasPrefix("support_set.") { s[String(k.dropFirst(12))] = v }
-        try supportSet.load(state: s)
+        try supportSet.load(from: state, prefix: "support_set")
     }
 
     public static let defaults = """

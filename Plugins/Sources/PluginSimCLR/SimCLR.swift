@@ -41,14 +41,12 @@ public final class SimCLR: Method {
     /// The queue, when there is one, so resume continues with the same negatives.
     public func extraState() -> [String: Tensor] {
         guard let queue else { return [:] }
-        return queue.state.reduce(into: [:]) { $0["queue." + $1.key] = $1.value }
+        return queue.state(prefix: "queue")
     }
 
     public func loadExtraState(_ state: [String: Tensor]) throws {
         guard let queue else { return }
-        var q: [String: Tensor] = [:]
-        for (k, v) in state where k.hasPrefix("queue.") { q[String(k.dropFirst(6))] = v }
-        try queue.load(state: q)
+        try queue.load(from: state, prefix: "queue")
     }
 
     public static let defaults = """
