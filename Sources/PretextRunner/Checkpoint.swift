@@ -60,6 +60,11 @@ public struct Checkpoint {
     }
 
     /// Writes to `dir/last` atomically; returns the folder path.
+    ///
+    /// Every moment of the write leaves one complete checkpoint: the old `last` until the new folder is
+    /// complete, then `.previous` (which `read` falls back to) for the instant between the two renames.
+    /// A write that finds the remains of a killed one first puts `.previous` back as `last` and removes
+    /// stale `.tmp-*` folders, so it never deletes the only complete checkpoint.
     @discardableResult
     public func write(to dir: URL, metadata: [String: String]) throws -> URL {
         let fm = FileManager.default
@@ -67,9 +72,10 @@ public struct Checkpoint {
         let last = dir.appendingPathComponent("last"), previous = dir.appendingPathComponent(".previous")
         do {
             try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-            try? fm.removeItem(at: tmp)
+            try Checkpoint.recoverInterruptedWrite(in: dir)
             try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
             try SafeTensors.write(model, metadata: metadata, to: tmp.appendingPathComponent("model.safetensors"))
+            FaultInjection.point(.checkpointModelWritten)
             try SafeTensors.write(optimizer.keys.sorted().map { ($0, optimizer[$0]!) }, metadata: [:],
                                   to: tmp.appendingPathComponent("optimizer.safetensors"))
             let enc = JSONEncoder()
@@ -78,10 +84,13 @@ public struct Checkpoint {
             try enc.encode(state).write(to: stateURL)
             Checkpoint.fsync(stateURL)
             Checkpoint.fsync(tmp)
+            FaultInjection.point(.checkpointStateWritten)
             try? fm.removeItem(at: previous)
             if fm.fileExists(atPath: last.path) { try fm.moveItem(at: last, to: previous) }
+            FaultInjection.point(.checkpointLastMoved)
             try fm.moveItem(at: tmp, to: last)
             Checkpoint.fsync(dir)
+            FaultInjection.point(.checkpointRenamed)
             try? fm.removeItem(at: previous)
         } catch {
             try? fm.removeItem(at: tmp)
@@ -91,6 +100,23 @@ public struct Checkpoint {
             throw RunError.io(path: dir.path, detail: "\(error)")
         }
         return last
+    }
+
+    /// Cleans up after a write that was killed (SIGKILL, power loss): `.previous` without `last` becomes
+    /// `last` again, `.previous` beside a complete `last` goes, and `.tmp-*` folders (never complete
+    /// checkpoints: `read` ignores them) are removed. Called before each write and on resume.
+    public static func recoverInterruptedWrite(in dir: URL) throws {
+        let fm = FileManager.default
+        let last = dir.appendingPathComponent("last"), previous = dir.appendingPathComponent(".previous")
+        if !fm.fileExists(atPath: last.path), fm.fileExists(atPath: previous.path) {
+            try fm.moveItem(at: previous, to: last)
+            fsync(dir)
+        } else if fm.fileExists(atPath: last.appendingPathComponent("state.json").path) {
+            try? fm.removeItem(at: previous)
+        }
+        for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".tmp-") {
+            try? fm.removeItem(at: dir.appendingPathComponent(name))
+        }
     }
 
     /// Reads `dir/last` (or the `.previous` left by an interrupted write).

@@ -42,6 +42,14 @@ final class RunCheckpoints {
         return url
     }
 
+    /// The end-of-epoch weights a killed run had checkpointed but not yet written as
+    /// `epoch-NNN.safetensors` (it dies between the two writes): the checkpoint holds exactly them.
+    func restoreMissingEpochWeights(method: any Method, state: Checkpoint.State, keep: Bool) throws {
+        guard keep, state.batchInEpoch == 0, state.epoch >= 1 else { return }
+        let url = directory.appendingPathComponent(String(format: "epoch-%03d.safetensors", state.epoch))
+        if !FileManager.default.fileExists(atPath: url.path) { try saveEpochWeights(method: method, epoch: state.epoch) }
+    }
+
     /// `checkpoints/epoch-NNN.safetensors`: the weights after epoch `epoch` (1-based).
     func saveEpochWeights(method: any Method, epoch: Int) throws {
         try SafeTensors.write(Trainer.modelState(method), metadata: metadata,

@@ -113,11 +113,22 @@ public final class Trainer {
     /// `metrics.jsonl` back to its step. A new run: refuses a folder that already holds one.
     func restoreOrStart(_ config: RunConfiguration, checkpoints: RunCheckpoints, metricsURL: URL) throws -> StartPosition {
         let fm = FileManager.default
+        // `.previous` alone is a checkpoint whose replacement was cut short by a crash (`Checkpoint.read`).
+        let hasCheckpoint = ["last", ".previous"].contains {
+            fm.fileExists(atPath: checkpoints.directory.appendingPathComponent($0).appendingPathComponent("state.json").path)
+        }
         guard resume else {
-            if fm.fileExists(atPath: checkpoints.directory.appendingPathComponent("last").path) {
+            if hasCheckpoint {
                 throw RunError.incompatibleResume(dir: outDir.path, detail: "it already holds a run; pass --resume \(outDir.path) to continue it, or choose another --out")
             }
             try? fm.removeItem(at: metricsURL)
+            return StartPosition()
+        }
+        guard hasCheckpoint else {
+            // Killed before its first checkpoint: the recorded configuration is all there is, and
+            // starting it again from step 0 is the exact continuation.
+            try? fm.removeItem(at: metricsURL)
+            reporter.message("\(outDir.path) stopped before its first checkpoint: training it from step 0 with its recorded configuration")
             return StartPosition()
         }
         let ckpt = try Checkpoint.read(from: checkpoints.directory)
@@ -131,6 +142,8 @@ public final class Trainer {
         for (path, schedule) in config.hyperParameters.all.dropFirst() {
             if let saved = ckpt.state.schedulesState?[path] { try schedule.loadState(saved) }
         }
+        try Checkpoint.recoverInterruptedWrite(in: checkpoints.directory)
+        try checkpoints.restoreMissingEpochWeights(method: config.method, state: ckpt.state, keep: config.settings.keepEpochCheckpoints)
         var start = StartPosition(epoch: ckpt.state.epoch, step: ckpt.state.step, batchInEpoch: ckpt.state.batchInEpoch)
         if let sum = ckpt.state.epochLossSum, let n = ckpt.state.epochBatches, sum.isFinite, n >= 0, n <= start.batchInEpoch {
             start.carried = EpochTotals(lossSum: sum, batches: n)

@@ -20,7 +20,7 @@ final class ConfigGroupTests: XCTestCase {
     }
 
     func train(_ name: String, epochs: Int, _ sets: [String]) throws -> (URL, SSLRun.Result) {
-        let run = FileManager.default.temporaryDirectory.appendingPathComponent("groups-\(name)-\(getpid())")
+        let run = SSLRun.scratch.appendingPathComponent("groups-\(name)-\(getpid())")
         try? FileManager.default.removeItem(at: run)
         let r = try SSLRun.run(Self.args + ["--epochs", "\(epochs)", "--out", run.path] + sets.flatMap { ["--set", $0] })
         XCTAssertEqual(r.status, 0, r.all)
@@ -86,7 +86,7 @@ final class ConfigGroupTests: XCTestCase {
     }
 
     func testOptionsNoSelectedMemberReadsAreErrors() throws {
-        let run = FileManager.default.temporaryDirectory.appendingPathComponent("groups-bad-\(getpid())").path
+        let run = SSLRun.scratch.appendingPathComponent("groups-bad-\(getpid())").path
         let typo = try SSLRun.run(Self.args + ["--epochs", "1", "--out", run, "--set", "schedule.name=plateau", "--set", "schedule.patiense=2"])
         XCTAssertEqual(typo.status, 1, typo.all)
         XCTAssertTrue(typo.stderr.contains("schedule.patience"), typo.all)        // did you mean

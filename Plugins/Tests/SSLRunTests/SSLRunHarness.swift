@@ -53,8 +53,23 @@ enum SSLRun {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// One folder per test process for every run folder the tests make (hundreds of MB each), removed
+    /// when the process exits; folders left by test processes that died are removed on the next start.
+    static let scratch: URL = {
+        let fm = FileManager.default, parent = fm.temporaryDirectory
+        for name in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix("pretext-cli-tests-") {
+            if let pid = Int32(name.dropFirst("pretext-cli-tests-".count)), kill(pid, 0) != 0, errno == ESRCH {
+                try? fm.removeItem(at: parent.appendingPathComponent(name))
+            }
+        }
+        let dir = parent.appendingPathComponent("pretext-cli-tests-\(getpid())")
+        try? fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: SSLRun.scratch) }
+        return dir
+    }()
+
     static func temporaryDirectory(_ name: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pretext-\(name)-\(UUID().uuidString.prefix(8))")
+        let dir = scratch.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }

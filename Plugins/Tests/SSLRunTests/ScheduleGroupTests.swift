@@ -24,7 +24,7 @@ final class ScheduleGroupTests: XCTestCase {
     }
 
     func train(_ name: String, _ base: [String], epochs: Int, _ sets: [String], extra: [String] = []) throws -> URL {
-        let run = FileManager.default.temporaryDirectory.appendingPathComponent("schedgroups-\(name)-\(getpid())")
+        let run = SSLRun.scratch.appendingPathComponent("schedgroups-\(name)-\(getpid())")
         try? FileManager.default.removeItem(at: run)
         let r = try SSLRun.run(base + extra + ["--epochs", "\(epochs)", "--out", run.path] + sets.flatMap { ["--set", $0] })
         XCTAssertEqual(r.status, 0, r.all)
