@@ -46,6 +46,9 @@ public final class SwAV: Method {
         loss = l
         views = try b.makeViews("swav")
         highResolutionViews = (views as? SwaVViews)?.globalViews ?? 2
+        if let crops = views as? SwaVViews, crops.globalViews + crops.localViews < 2 {
+            throw ConfigError.invalidValue(path: "views.local_views", detail: "SwAV predicts each high-resolution crop's codes from the other crops: with \(crops.globalViews) high-resolution crop it needs at least one low-resolution crop (or views.global_views: 2)")
+        }
         loss.highResolutionViews = highResolutionViews
         let size = try b.config.int("queue_size", 3840, "past projections kept per high-resolution crop for the Sinkhorn step (0 = no queue)", range: 0...16_777_216)
         startQueueAtEpoch = try b.config.int("start_queue_at_epoch", 15, "the queue is used once the (0-based) epoch exceeds this", range: 0...1_000_000)

@@ -89,5 +89,10 @@ final class SwAVMethodTests: XCTestCase {
             XCTAssertNotEqual(r.status, 0, setting)
             XCTAssertTrue(r.stderr.contains(key), "\(setting): \(r.all)")
         }
+        // A single crop has no other crop to predict its codes from.
+        let single = try SSLRun.run(Self.tiny + ["--epochs", "1", "--set", "views.global_views=1", "--set", "views.local_views=0",
+                                                 "--out", dir.appendingPathComponent("single").path])
+        XCTAssertNotEqual(single.status, 0)
+        XCTAssertTrue(single.stderr.contains("views.local_views"), single.all)
     }
 }
