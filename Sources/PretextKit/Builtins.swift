@@ -12,6 +12,7 @@ public enum Builtins {
         try registerTransforms(registry)
         try registerNetworks(registry)
         try registerRedundancyReduction(registry)
+        try registerSwaV(registry)
     }
 
     static func registerLosses(_ r: Registry) throws {

@@ -12,13 +12,16 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.environ.get("PEER_SCRIPTS", os.path.join(HERE, "..", "..", "..", "shared", "peer")))
 import lightly_knn  # noqa: E402
-from lightly.loss import BarlowTwinsLoss, DCLLoss, DCLWLoss, NegativeCosineSimilarity, NTXentLoss, VICRegLoss  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from lightly.loss import (BarlowTwinsLoss, DCLLoss, DCLWLoss, NegativeCosineSimilarity, NTXentLoss,  # noqa: E402
+                          SwaVLoss, VICRegLoss)
 from lightly.models.modules.heads import (BarlowTwinsProjectionHead, NNCLRPredictionHead,  # noqa: E402
                                           NNCLRProjectionHead, SimCLRProjectionHead, SimSiamPredictionHead,
-                                          SimSiamProjectionHead, VICRegProjectionHead)
+                                          SimSiamProjectionHead, SwaVProjectionHead, SwaVPrototypes,
+                                          VICRegProjectionHead)
 from lightly.models.modules.nn_memory_bank import NNMemoryBankModule  # noqa: E402
 from lightly.transforms import (BYOLTransform, BYOLView1Transform, BYOLView2Transform,  # noqa: E402
-                                SimCLRTransform, SimSiamTransform)
+                                SimCLRTransform, SimSiamTransform, SwaVTransform)
 
 
 def simsiam(bb, dim):
@@ -92,7 +95,25 @@ def nnclr(bb, dim):
     return lambda: SimCLRTransform(input_size=32, gaussian_blur=0.0), [proj, pred], step
 
 
+def swav(bb, dim):
+    """SwaV (Caron et al. 2020, arXiv:2006.09882) as Lightly's examples/pytorch/swav.py at the CIFAR scale:
+    SwaVProjectionHead(dim, 512, 128), SwaVPrototypes(128, n_prototypes=512, n_steps_frozen_prototypes=1) (fixed in
+    the first epoch: step=epoch, as Lightly's ImageNet benchmark), prototypes.normalize() before each step, every
+    crop through backbone and head on its own and L2-normalised; SwaVLoss() (temperature 0.1, 3 Sinkhorn iterations,
+    epsilon 0.05), no queue; SwaVTransform(crop_sizes=(32, 16), crop_counts=(2, 6), gaussian_blur=0.0) (scales
+    0.14-1 and 0.05-0.14)."""
+    proj, protos = SwaVProjectionHead(dim, 512, 128), SwaVPrototypes(128, n_prototypes=512, n_steps_frozen_prototypes=1)
+    crit = SwaVLoss()
+
+    def step(views, epoch):
+        protos.normalize()
+        scores = [protos(F.normalize(proj(bb(x)), dim=1, p=2), step=epoch) for x in views]
+        return crit(scores[:2], scores[2:])
+    return lambda: SwaVTransform(crop_sizes=(32, 16), crop_counts=(2, 6), gaussian_blur=0.0), [proj, protos], step
+
+
 lightly_knn.METHODS["simsiam"] = simsiam
+lightly_knn.METHODS["swav"] = swav
 lightly_knn.METHODS["nnclr"] = nnclr
 lightly_knn.METHODS["dcl"] = dcl
 lightly_knn.METHODS["dclw"] = lambda bb, dim: dcl(bb, dim, weighted=True)
