@@ -18,7 +18,10 @@ import PretextSDK
 /// follows the ViT's `backbone.image_size`); AdamW, lr 1.5e-4 × batch/256, weight decay 0.1 on every
 /// parameter, warm-up then cosine. Lightly 1.6 has no MoCo v3 model, head or loss; its parts are built
 /// as the official code (see `ProjectionHead.mocoV3`, `MoCoV3Loss`), and the CPU recipe's Lightly side
-/// is `Tests/Fixtures/lightly_extra_methods.py --method mocov3`.
+/// is `Tests/Fixtures/lightly_extra_methods.py --method mocov3`. Not reproduced from the official code:
+/// its ViTs' fixed 2-D sine-cosine position embedding and Xavier initialisation (the backbone is the
+/// registry's timm-style ViT, as Lightly's recipes use), and its momentum cosine over fractional epochs,
+/// which reaches 1 only after the last step (here Lightly's `cosine_schedule`, exactly 1 on the last step).
 public final class MoCoV3: Method {
     public let backbone: any Backbone
     let projection: any Head
@@ -93,8 +96,8 @@ public final class MoCoV3: Method {
     optimizer:
       name: adamw                 # AdamW (paper, for ViTs)
       lr: 0.00001875              # paper: 1.5e-4 x batch/256, i.e. 1.875e-5 at the default batch of 32; rescale with --batch-size
-      weight_decay: 0.1           # paper 0.1, every parameter (the official code decays biases and norms too)
-      exclude_bias_and_norm: false
+      weight_decay: 0.1           # paper 0.1
+      exclude_bias_and_norm: false  # the official code decays biases, norms and the ViT tokens too
     schedule:
       name: cosine                # learning rate: linear warm-up, then cosine per step (paper)
       warmup_epochs: 2            # paper 40 of 300; 2 for ~10-epoch CPU runs
