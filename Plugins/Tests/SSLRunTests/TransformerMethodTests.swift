@@ -122,10 +122,27 @@ final class TransformerMethodTests: XCTestCase {
     /// patch projection (the online one never moves, so its EMA copy stays equal to it, while the rest of
     /// the network drifts apart; with `freeze_patch_embed: false` it trains), exact resume, and export.
     func testMoCoV3TrainsWithAFrozenPatchProjectionResumesExactlyAndExports() throws {
+        // Each run folder holds about 85 MB (two ViT-T and AdamW's moments): one at a time, removed when read.
         let dir = try SSLRun.temporaryDirectory("mocov3")
-        let straight = dir.appendingPathComponent("straight"), split = dir.appendingPathComponent("split")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         let common = ["--method", "mocov3", "--set", "method.projection.hidden_dim=64", "--set", "method.prediction.hidden_dim=64",
-                      "--set", "optimizer.lr=0.001"] + Self.tinyViT + ["--epochs", "2"]
+                      "--set", "optimizer.lr=0.001", "--set", "train.keep_epoch_checkpoints=false"] + Self.tinyViT + ["--epochs", "2"]
+        func weights(_ run: URL) throws -> [(key: String, tensor: Tensor)] {
+            try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
+        }
+        func gap(_ key: String, _ w: [String: Tensor]) throws -> Float {
+            let online = try XCTUnwrap(w["backbone.\(key)"], key).scalars, ema = try XCTUnwrap(w["momentum_backbone.\(key)"], key).scalars
+            return zip(online, ema).map { abs($0 - $1) }.max() ?? 0
+        }
+
+        let trained = dir.appendingPathComponent("trained")
+        let t = try SSLRun.run(common + ["--set", "method.freeze_patch_embed=false", "--out", trained.path])
+        XCTAssertEqual(t.status, 0, t.all)
+        let wt = Dictionary(uniqueKeysWithValues: try weights(trained).map { ($0.key, $0.tensor) })
+        XCTAssertGreaterThan(try gap("patch_embed.proj.weight", wt), 1e-6, "not frozen: the patch projection trains")
+        try FileManager.default.removeItem(at: trained)
+
+        let straight = dir.appendingPathComponent("straight")
         let a = try SSLRun.run(common + ["--out", straight.path])
         XCTAssertEqual(a.status, 0, a.all)
         let steps = try stepRecords(straight)
@@ -138,33 +155,26 @@ final class TransformerMethodTests: XCTestCase {
         }
         XCTAssertEqual(try XCTUnwrap(steps.first?["momentum"] as? Double), 0.99, accuracy: 1e-6)
         XCTAssertEqual(try XCTUnwrap(steps.last?["momentum"] as? Double), 1, accuracy: 1e-6, "cosine to 1 on the last step")
-        let w = try SafeTensors.read(from: straight.appendingPathComponent("checkpoints/last/model.safetensors")).dictionary
-        func gap(_ key: String, _ w: [String: Tensor]) throws -> Float {
-            let online = try XCTUnwrap(w["backbone.\(key)"], key).scalars, ema = try XCTUnwrap(w["momentum_backbone.\(key)"], key).scalars
-            return zip(online, ema).map { abs($0 - $1) }.max() ?? 0
-        }
+        let wa = try weights(straight)
+        let w = Dictionary(uniqueKeysWithValues: wa.map { ($0.key, $0.tensor) })
         XCTAssertLessThanOrEqual(try gap("patch_embed.proj.weight", w), 1e-6, "frozen: the EMA of an unchanged layer stays equal")
         XCTAssertGreaterThan(try gap("blocks.0.attn.qkv.weight", w), 1e-6, "the rest trains")
         XCTAssertNotNil(w["prediction.layers.3.weight"])
         XCTAssertNil(w["projection.layers.7.weight"], "the output batch-norm has no affine parameters")
-
-        let trained = try SSLRun.run(common + ["--set", "method.freeze_patch_embed=false", "--out", dir.appendingPathComponent("trained").path])
-        XCTAssertEqual(trained.status, 0, trained.all)
-        let wt = try SafeTensors.read(from: dir.appendingPathComponent("trained/checkpoints/last/model.safetensors")).dictionary
-        XCTAssertGreaterThan(try gap("patch_embed.proj.weight", wt), 1e-6, "not frozen: the patch projection trains")
-
-        let b1 = try SSLRun.run(common + ["--stop-after", "1", "--out", split.path])
-        XCTAssertEqual(b1.status, 0, b1.all)
-        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
-        XCTAssertEqual(b2.status, 0, b2.all)
-        let wa = try SafeTensors.read(from: straight.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
-        let wb = try SafeTensors.read(from: split.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
-        XCTAssertEqual(wa.map(\.key), wb.map(\.key))
-        for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(k) differs after resume") }
         let exported = try SSLRun.run(["export", straight.path, "--out", dir.appendingPathComponent("w.safetensors").path])
         XCTAssertEqual(exported.status, 0, exported.all)
         let e = try SafeTensors.read(from: dir.appendingPathComponent("w.safetensors")).dictionary
         XCTAssertEqual(e["patch_embed.proj.weight"]?.scalars, w["backbone.patch_embed.proj.weight"]?.scalars, "the backbone is exported")
+        try FileManager.default.removeItem(at: straight)
+
+        let split = dir.appendingPathComponent("split")
+        let b1 = try SSLRun.run(common + ["--stop-after", "1", "--out", split.path])
+        XCTAssertEqual(b1.status, 0, b1.all)
+        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
+        XCTAssertEqual(b2.status, 0, b2.all)
+        let wb = try weights(split)
+        XCTAssertEqual(wa.map(\.key), wb.map(\.key))
+        for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(k) differs after resume") }
     }
 
     func testDefaultsAreCommentedYAML() throws {
