@@ -120,7 +120,8 @@ final class TransformerMethodTests: XCTestCase {
 
     /// MoCo v3 on the tiny ViT: finite losses, the momentum's cosine from 0.99 to 1, the frozen random
     /// patch projection (the online one never moves, so its EMA copy stays equal to it, while the rest of
-    /// the network drifts apart; with `freeze_patch_embed: false` it trains), exact resume, and export.
+    /// the network drifts apart; with `freeze_patch_embed: false` it trains), exact resume, export, and the
+    /// refusal of views the ViT cannot cut into patches.
     func testMoCoV3TrainsWithAFrozenPatchProjectionResumesExactlyAndExports() throws {
         // Each run folder holds about 85 MB (two ViT-T and AdamW's moments): one at a time, removed when read.
         let dir = try SSLRun.temporaryDirectory("mocov3")
@@ -175,6 +176,11 @@ final class TransformerMethodTests: XCTestCase {
         let wb = try weights(split)
         XCTAssertEqual(wa.map(\.key), wb.map(\.key))
         for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(k) differs after resume") }
+
+        // Views that the ViT cannot cut into patches are refused before training, naming the key.
+        let bad = try SSLRun.run(common + ["--set", "views.input_size=18", "--out", dir.appendingPathComponent("bad").path])
+        XCTAssertEqual(bad.status, 1, bad.all)
+        XCTAssertTrue(bad.stderr.contains("views.input_size") && bad.stderr.contains("patch size 4"), bad.all)
     }
 
     func testDefaultsAreCommentedYAML() throws {
