@@ -41,6 +41,9 @@ public final class MoCoV3: Method {
         try b.freezePatchEmbedding(of: backbone, default: true)
         projection = try b.makeHead("mocov3-projection", section: "projection", inputDim: backbone.featureDim)
         prediction = try b.makeHead("mocov3-prediction", section: "prediction", inputDim: projection.outputDim)
+        guard prediction.outputDim == projection.outputDim else {
+            throw ConfigError.invalidValue(path: "method.prediction.output_dim", detail: "is \(prediction.outputDim): the predictions are scored against the momentum projections, so it must equal method.projection.output_dim (\(projection.outputDim))")
+        }
         momentumBackbone = try b.makeBackbone()
         momentumProjection = try b.makeHead("mocov3-projection", section: "projection", inputDim: backbone.featureDim)
         try EMA.copy(into: momentumBackbone, from: backbone)

@@ -121,7 +121,7 @@ final class TransformerMethodTests: XCTestCase {
     /// MoCo v3 on the tiny ViT: finite losses, the momentum's cosine from 0.99 to 1, the frozen random
     /// patch projection (the online one never moves, so its EMA copy stays equal to it, while the rest of
     /// the network drifts apart; with `freeze_patch_embed: false` it trains), exact resume, export, and the
-    /// refusal of views the ViT cannot cut into patches.
+    /// refusals of views the ViT cannot cut into patches and of predictions the keys cannot score.
     func testMoCoV3TrainsWithAFrozenPatchProjectionResumesExactlyAndExports() throws {
         // Each run folder holds about 85 MB (two ViT-T and AdamW's moments): one at a time, removed when read.
         let dir = try SSLRun.temporaryDirectory("mocov3")
@@ -181,6 +181,10 @@ final class TransformerMethodTests: XCTestCase {
         let bad = try SSLRun.run(common + ["--set", "views.input_size=18", "--out", dir.appendingPathComponent("bad").path])
         XCTAssertEqual(bad.status, 1, bad.all)
         XCTAssertTrue(bad.stderr.contains("views.input_size") && bad.stderr.contains("patch size 4"), bad.all)
+        // Predictions of another size than the keys cannot be scored: refused naming the key.
+        let sizes = try SSLRun.run(common + ["--set", "method.prediction.output_dim=32", "--out", dir.appendingPathComponent("sizes").path])
+        XCTAssertEqual(sizes.status, 1, sizes.all)
+        XCTAssertTrue(sizes.stderr.contains("method.prediction.output_dim"), sizes.all)
     }
 
     func testDefaultsAreCommentedYAML() throws {
