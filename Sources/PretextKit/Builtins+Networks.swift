@@ -74,6 +74,16 @@ extension Builtins {
             ProjectionHead.nnclrPrediction(inDim: inDim, hiddenDim: try c.int("hidden_dim", 4096, "hidden width", range: Builtins.widths),
                                            outDim: try c.int("output_dim", 256, "output size (the projector's)", range: Builtins.widths), rng: &ctx.rng)
         }
+        for (name, layers, what) in [("mocov3-projection", 3, "projector (3 layers for a ViT, 2 for a ResNet)"),
+                                     ("mocov3-prediction", 2, "predictor")] {
+            try r.registerHead(name, summary: "MoCo v3 \(what): Linear-BN-ReLU …, Linear-BN without affine (official moco-v3 _build_mlp)") { c, inDim, ctx in
+                ProjectionHead.mocoV3(inDim: inDim, hiddenDim: try c.int("hidden_dim", 4096, "hidden width", range: Builtins.widths),
+                                      outDim: try c.int("output_dim", 256, "output size", range: Builtins.widths),
+                                      numLayers: try c.int("num_layers", layers, "linear layers", range: 1...64),
+                                      affineOutput: try c.bool("affine_output", false, "output batch-norm with γ and β (Lightly's MoCoProjectionHead(batch_norm=True)); the paper: false"),
+                                      rng: &ctx.rng)
+            }
+        }
         try r.registerHead("linear", summary: "a linear classifier (Xavier-uniform init)") { c, inDim, ctx in
             LinearClassifier(inDim: inDim, numClasses: try c.int("output_dim", 10, "classes", range: Builtins.widths), rng: &ctx.rng)
         }

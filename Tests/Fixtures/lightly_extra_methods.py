@@ -1,25 +1,33 @@
 """The Lightly 1.6 side of the fidelity recipes for methods ../shared/peer/lightly_knn.py does not have,
-written in its pattern and run through its main() (same data, ResNet-18, SGD, schedule, kNN):
+written in its pattern and run through its main() (same data, ResNet-18, SGD, schedule, kNN; mocov3 on its ViT-T/4
+with AdamW, as its dino-vit):
 
     $PEER/bin/python Tests/Fixtures/lightly_extra_methods.py --method simsiam --width 0.25 --epochs 12 \\
         --train ../shared/data/cifar10/train --test ../shared/data/cifar10/test --seed 0
 
 Set PEER_SCRIPTS to the folder of lightly_knn.py if it is not ../shared/peer beside the repository.
 """
+import argparse
+import copy
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.environ.get("PEER_SCRIPTS", os.path.join(HERE, "..", "..", "..", "shared", "peer")))
 import lightly_knn  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+import torchvision  # noqa: E402
 from lightly.loss import (BarlowTwinsLoss, DCLLoss, DCLWLoss, NegativeCosineSimilarity, NTXentLoss,  # noqa: E402
                           SwaVLoss, VICRegLoss)
 from lightly.models.modules.heads import (BarlowTwinsProjectionHead, NNCLRPredictionHead,  # noqa: E402
-                                          NNCLRProjectionHead, SimCLRProjectionHead, SimSiamPredictionHead,
-                                          SimSiamProjectionHead, SwaVProjectionHead, SwaVPrototypes,
-                                          VICRegProjectionHead)
+                                          NNCLRProjectionHead, ProjectionHead, SimCLRProjectionHead,
+                                          SimSiamPredictionHead, SimSiamProjectionHead, SwaVProjectionHead,
+                                          SwaVPrototypes, VICRegProjectionHead)
 from lightly.models.modules.nn_memory_bank import NNMemoryBankModule  # noqa: E402
+from lightly.models.utils import deactivate_requires_grad, update_momentum  # noqa: E402
+from lightly.utils.scheduler import cosine_schedule  # noqa: E402
 from lightly.transforms import (BYOLTransform, BYOLView1Transform, BYOLView2Transform,  # noqa: E402
                                 SimCLRTransform, SimSiamTransform, SwaVTransform)
 
@@ -112,6 +120,56 @@ def swav(bb, dim):
     return lambda: SwaVTransform(crop_sizes=(32, 16), crop_counts=(2, 6), gaussian_blur=0.0), [proj, protos], step
 
 
+def mocov3_mlp(num_layers, d_in, hidden, d_out):
+    """The official moco-v3 `_build_mlp` as Lightly ProjectionHead blocks (Lightly 1.6 has no MoCo v3 head): Linear
+    without bias, BatchNorm1d + ReLU on the hidden layers, BatchNorm1d(affine=False) on the output."""
+    blocks = [(d_in if i == 0 else hidden, hidden, nn.BatchNorm1d(hidden), nn.ReLU()) for i in range(num_layers - 1)]
+    return ProjectionHead(blocks + [(hidden, d_out, nn.BatchNorm1d(d_out, affine=False), None)])
+
+
+def total_steps():
+    """Optimizer steps of the whole run (epochs x full batches of the --train folder), for the momentum's cosine:
+    lightly_knn.main() hands a method only the epoch, so the same arguments are read here."""
+    ap = argparse.ArgumentParser(add_help=False)
+    ap.add_argument("--train"); ap.add_argument("--epochs", type=int, default=5); ap.add_argument("--batch-size", type=int, default=128)
+    a, _ = ap.parse_known_args()
+    return a.epochs * (len(torchvision.datasets.ImageFolder(a.train)) // a.batch_size)
+
+
+def mocov3(bb, dim):
+    """MoCo v3 (Chen, Xie, He 2021, arXiv:2104.02057) on the ViT-T/4 (lightly_knn.vit_t4) as the official moco-v3
+    code, the CPU recipe templates/recipes/mocov3-vit-cifar-small.yaml: frozen random patch projection
+    (patch_embed.proj.{weight,bias}.requires_grad = False); projection mocov3_mlp(3, dim, 4096, 256), prediction
+    mocov3_mlp(2, 256, 4096, 256); momentum copy of backbone + projection, EMA with
+    cosine_schedule(step, total_steps(), 0.99, 1.0) before each step; loss ctr(q1, k2) + ctr(q2, k1) with
+    ctr(q, k) = CrossEntropy(normalize(q) normalize(k)^T / 0.2, arange(B)) * 2 * 0.2 (the official loss: Lightly 1.6
+    has none, and NTXentLoss(memory_bank_size=0) is SimCLR's 2B-way loss with same-view negatives); BYOL's views at
+    32 px without blur (the paper uses BYOL's augmentations). Optimiser (OPTIMIZERS): AdamW, lr 1.5e-4 * bs/256,
+    weight decay 0.1 on every trained parameter, 5 warm-up epochs then cosine."""
+    for p in bb.patch_embed.parameters():
+        p.requires_grad = False
+    proj, pred = mocov3_mlp(3, dim, 4096, 256), mocov3_mlp(2, 256, 4096, 256)
+    bb_m, proj_m = copy.deepcopy(bb), copy.deepcopy(proj)
+    deactivate_requires_grad(bb_m); deactivate_requires_grad(proj_m)
+    total, t, step_count = total_steps(), 0.2, [0]
+
+    def ctr(q, k):
+        q, k = nn.functional.normalize(q, dim=1), nn.functional.normalize(k, dim=1)
+        return nn.functional.cross_entropy(q @ k.T / t, torch.arange(len(q), device=q.device)) * (2 * t)
+
+    def step(views, epoch):
+        m = cosine_schedule(step_count[0], total, 0.99, 1.0)
+        step_count[0] += 1
+        update_momentum(bb, bb_m, m); update_momentum(proj, proj_m, m)
+        q1, q2 = (pred(proj(bb(x))) for x in views)
+        with torch.no_grad():
+            k1, k2 = (proj_m(bb_m(x)) for x in views)
+        return ctr(q1, k2) + ctr(q2, k1)
+    tf = lambda: BYOLTransform(view_1_transform=BYOLView1Transform(input_size=32, gaussian_blur=0.0),
+                               view_2_transform=BYOLView2Transform(input_size=32, gaussian_blur=0.0))
+    return tf, [proj, pred], step
+
+
 lightly_knn.METHODS["simsiam"] = simsiam
 lightly_knn.METHODS["swav"] = swav
 lightly_knn.METHODS["nnclr"] = nnclr
@@ -119,6 +177,9 @@ lightly_knn.METHODS["dcl"] = dcl
 lightly_knn.METHODS["dclw"] = lambda bb, dim: dcl(bb, dim, weighted=True)
 lightly_knn.METHODS["barlowtwins"] = barlowtwins
 lightly_knn.METHODS["vicreg"] = vicreg
+lightly_knn.METHODS["mocov3"] = mocov3
+lightly_knn.BACKBONES["mocov3"] = lightly_knn.vit_t4
+lightly_knn.OPTIMIZERS["mocov3"] = ("adamw", lambda bs: 1.5e-4 * bs / 256, 0.1, 5)
 
 if __name__ == "__main__":
     lightly_knn.main()

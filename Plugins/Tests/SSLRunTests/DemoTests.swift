@@ -5,7 +5,7 @@ import XCTest
 /// (sized by `ssl-run defaults M --demo`), a run given no data ends with kNN before/after and the way
 /// to the full recipe, and --paper-settings turns it off.
 final class DemoTests: XCTestCase {
-    static let methods = ["simclr", "moco", "byol", "simsiam", "barlowtwins", "vicreg", "dcl", "dclw", "nnclr", "swav", "rotation", "jigsaw", "dino", "mae"]
+    static let methods = ["simclr", "moco", "mocov3", "byol", "simsiam", "barlowtwins", "vicreg", "dcl", "dclw", "nnclr", "swav", "rotation", "jigsaw", "dino", "mae"]
 
     func testEveryBuiltInMethodHasADemoOnResNet18AndViTS() throws {
         for method in Self.methods {

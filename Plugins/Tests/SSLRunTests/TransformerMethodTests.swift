@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 import Pretext
 
-/// DINO and MAE through the real binary and their plugins: tiny runs on 16 px synthetic images with a
-/// ViT-T/4 (a 4×4 patch grid), checking the loss, the logged teacher entropy, MAE's reconstruction
-/// images and exact resume.
+/// DINO, MAE and MoCo v3 through the real binary and their plugins: tiny runs on 16 px synthetic images
+/// with a ViT-T/4 (a 4×4 patch grid), checking the loss, the logged teacher entropy, MAE's reconstruction
+/// images, MoCo v3's frozen patch projection, exact resume and export.
 final class TransformerMethodTests: XCTestCase {
     /// A ViT-T with 4 px patches on 16 px synthetic images, 32 images in batches of 8.
     static let tinyViT = ["--backbone", "vit-t", "--set", "backbone.patch_size=4", "--set", "backbone.image_size=16",
@@ -118,13 +118,82 @@ final class TransformerMethodTests: XCTestCase {
         XCTAssertTrue(resnet.stderr.contains("needs a ViT backbone"), resnet.all)
     }
 
+    /// MoCo v3 on the tiny ViT: finite losses, the momentum's cosine from 0.99 to 1, the frozen random
+    /// patch projection (the online one never moves, so its EMA copy stays equal to it, while the rest of
+    /// the network drifts apart; with `freeze_patch_embed: false` it trains), exact resume, export, and the
+    /// refusals of views the ViT cannot cut into patches and of predictions the keys cannot score.
+    func testMoCoV3TrainsWithAFrozenPatchProjectionResumesExactlyAndExports() throws {
+        // Each run folder holds about 85 MB (two ViT-T and AdamW's moments): one at a time, removed when read.
+        let dir = try SSLRun.temporaryDirectory("mocov3")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let common = ["--method", "mocov3", "--set", "method.projection.hidden_dim=64", "--set", "method.prediction.hidden_dim=64",
+                      "--set", "optimizer.lr=0.001", "--set", "train.keep_epoch_checkpoints=false"] + Self.tinyViT + ["--epochs", "2"]
+        func weights(_ run: URL) throws -> [(key: String, tensor: Tensor)] {
+            try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
+        }
+        func gap(_ key: String, _ w: [String: Tensor]) throws -> Float {
+            let online = try XCTUnwrap(w["backbone.\(key)"], key).scalars, ema = try XCTUnwrap(w["momentum_backbone.\(key)"], key).scalars
+            return zip(online, ema).map { abs($0 - $1) }.max() ?? 0
+        }
+
+        let trained = dir.appendingPathComponent("trained")
+        let t = try SSLRun.run(common + ["--set", "method.freeze_patch_embed=false", "--out", trained.path])
+        XCTAssertEqual(t.status, 0, t.all)
+        let wt = Dictionary(uniqueKeysWithValues: try weights(trained).map { ($0.key, $0.tensor) })
+        XCTAssertGreaterThan(try gap("patch_embed.proj.weight", wt), 1e-6, "not frozen: the patch projection trains")
+        try FileManager.default.removeItem(at: trained)
+
+        let straight = dir.appendingPathComponent("straight")
+        let a = try SSLRun.run(common + ["--out", straight.path])
+        XCTAssertEqual(a.status, 0, a.all)
+        let steps = try stepRecords(straight)
+        XCTAssertEqual(steps.count, 8, "one record per step")
+        for rec in steps {
+            let loss = try XCTUnwrap(rec["loss"] as? Double), std = try XCTUnwrap(rec["output_std"] as? Double, "\(rec)")
+            // Two directions of 2τ·CE over 8 keys: about 2 · 0.4 · ln 8 = 1.66 at the start.
+            XCTAssertTrue(loss.isFinite && loss > 0 && loss < 2 * 0.4 * Foundation.log(8.0) + 0.5, "\(rec)")
+            XCTAssertTrue(std > 0 && std < 1, "\(rec)")
+        }
+        XCTAssertEqual(try XCTUnwrap(steps.first?["momentum"] as? Double), 0.99, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(steps.last?["momentum"] as? Double), 1, accuracy: 1e-6, "cosine to 1 on the last step")
+        let wa = try weights(straight)
+        let w = Dictionary(uniqueKeysWithValues: wa.map { ($0.key, $0.tensor) })
+        XCTAssertLessThanOrEqual(try gap("patch_embed.proj.weight", w), 1e-6, "frozen: the EMA of an unchanged layer stays equal")
+        XCTAssertGreaterThan(try gap("blocks.0.attn.qkv.weight", w), 1e-6, "the rest trains")
+        XCTAssertNotNil(w["prediction.layers.3.weight"])
+        XCTAssertNil(w["projection.layers.7.weight"], "the output batch-norm has no affine parameters")
+        let exported = try SSLRun.run(["export", straight.path, "--out", dir.appendingPathComponent("w.safetensors").path])
+        XCTAssertEqual(exported.status, 0, exported.all)
+        let e = try SafeTensors.read(from: dir.appendingPathComponent("w.safetensors")).dictionary
+        XCTAssertEqual(e["patch_embed.proj.weight"]?.scalars, w["backbone.patch_embed.proj.weight"]?.scalars, "the backbone is exported")
+        try FileManager.default.removeItem(at: straight)
+
+        let split = dir.appendingPathComponent("split")
+        let b1 = try SSLRun.run(common + ["--stop-after", "1", "--out", split.path])
+        XCTAssertEqual(b1.status, 0, b1.all)
+        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
+        XCTAssertEqual(b2.status, 0, b2.all)
+        let wb = try weights(split)
+        XCTAssertEqual(wa.map(\.key), wb.map(\.key))
+        for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(k) differs after resume") }
+
+        // Views that the ViT cannot cut into patches are refused before training, naming the key.
+        let bad = try SSLRun.run(common + ["--set", "views.input_size=18", "--out", dir.appendingPathComponent("bad").path])
+        XCTAssertEqual(bad.status, 1, bad.all)
+        XCTAssertTrue(bad.stderr.contains("views.input_size") && bad.stderr.contains("patch size 4"), bad.all)
+        // Predictions of another size than the keys cannot be scored: refused naming the key.
+        let sizes = try SSLRun.run(common + ["--set", "method.prediction.output_dim=32", "--out", dir.appendingPathComponent("sizes").path])
+        XCTAssertEqual(sizes.status, 1, sizes.all)
+        XCTAssertTrue(sizes.stderr.contains("method.prediction.output_dim"), sizes.all)
+    }
+
     func testDefaultsAreCommentedYAML() throws {
-        for method in ["dino", "mae"] {
+        for method in ["dino", "mae", "mocov3"] {
             let r = try SSLRun.run(["defaults", method])
             XCTAssertEqual(r.status, 0, r.all)
             // The method's own layer follows the built-in defaults: its last `method:` section onwards.
             let own = try XCTUnwrap(r.stdout.range(of: "\nmethod:\n", options: .backwards).map { r.stdout[$0.upperBound...] })
-            XCTAssertTrue(own.contains("mask_ratio") || own.contains("teacher_temp"), r.all)
+            XCTAssertTrue(own.contains("mask_ratio") || own.contains("teacher_temp") || own.contains("freeze_patch_embed"), r.all)
             for line in own.split(separator: "\n") where line.contains(": ") && !line.hasSuffix(":") {
                 XCTAssertTrue(line.contains("#"), "\(method) default without a comment: \(line)")
             }
