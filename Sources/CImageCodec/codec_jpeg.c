@@ -13,6 +13,7 @@ typedef struct {
     int status;
     char *message;
     size_t message_size;
+    int pixels_done; // every scanline read: only the trailer (markers up to EOI) is left
 } jpeg_error_ctx;
 
 typedef struct {
@@ -37,9 +38,10 @@ static void jpeg_message(j_common_ptr cinfo, int msg_level) {
     jpeg_error_ctx *err = (jpeg_error_ctx *)cinfo->err;
     if (msg_level >= 0) return; // trace messages
     cinfo->err->num_warnings++;
-    // A premature end of data is fatal (Pillow reports "image file is truncated" too); other
-    // warnings (extraneous bytes, bad markers it can step over) are decoded through, like Pillow.
-    if (cinfo->err->msg_code == JWRN_JPEG_EOF) {
+    // A premature end of data is fatal (Pillow reports "image file is truncated" too) unless every
+    // pixel is already read (a missing EOI, which Pillow accepts); other warnings (extraneous bytes,
+    // bad markers it can step over) are decoded through, like Pillow.
+    if (cinfo->err->msg_code == JWRN_JPEG_EOF && !err->pixels_done) {
         err->status = PXC_ERR_TRUNCATED;
         pxc_set_message(err->message, err->message_size, "truncated JPEG: the data ends before the image does");
         longjmp(err->jump, 1);
@@ -146,8 +148,10 @@ int pxc_decode_jpeg(const unsigned char *data, size_t size, pxc_image *out) {
             }
         }
     }
-    // Trailing markers after the last scanline are not required (jpeg_abort instead of finish).
-    jpeg_abort_decompress(cinfo);
+    // Read on to the end-of-image marker, as Pillow does: a damaged marker after the last scanline
+    // ("Unsupported marker type") is an error there too, and the pixels above it may be garbage.
+    ctx->err.pixels_done = 1;
+    jpeg_finish_decompress(cinfo);
     jpeg_destroy_decompress(cinfo);
     free(ctx->scratch);
     free(ctx);

@@ -36,6 +36,24 @@ final class ImageDecoderTests: XCTestCase {
         XCTAssertEqual(g[8, 0, 0], 255) // 8 * 37 = 296 clips
     }
 
+    /// Damage after the last scan (Tests/Fixtures/compare_jpeg_damage_with_pillow.py): Pillow refuses a
+    /// damaged marker there ("broken data stream") and accepts data that ends without a reachable EOI;
+    /// so does the decoder (it reads on to EOI; before, it stopped at the last scanline and accepted both).
+    func testDamageAfterTheLastScanIsJudgedAsPillowJudgesIt() throws {
+        let folder = TestSupport.fixtures.appendingPathComponent("damaged")
+        for name in ["marker-after-scans-1.jpg", "marker-after-scans-2.jpg"] {
+            let data = try [UInt8](Data(contentsOf: folder.appendingPathComponent(name)))
+            XCTAssertThrowsError(try ImageDecoder.decode(data: data, name: name), name) { e in
+                guard let e = e as? DataError else { return XCTFail("\(e)") }
+                XCTAssertTrue(e.isBadImage, "\(e)")
+                XCTAssertTrue(e.description.contains(name) && e.description.contains("Unsupported marker"), "\(e)")
+            }
+        }
+        let data = try [UInt8](Data(contentsOf: folder.appendingPathComponent("eof-after-scans.jpg")))
+        let img = try ImageDecoder.decode(data: data, name: "eof-after-scans.jpg")
+        XCTAssertEqual([img.width, img.height], [64, 64])
+    }
+
     func testTruncatedDataThrowsForEveryFixture() throws {
         let folder = TestSupport.fixtures.appendingPathComponent("decode")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasSuffix(".json") }.sorted()
