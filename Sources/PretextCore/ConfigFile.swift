@@ -6,9 +6,12 @@ internal import Yams
 public enum ConfigFile {
     public static func load(_ path: String) throws -> ConfigValue {
         guard FileManager.default.fileExists(atPath: path) else { throw ConfigError.missingFile(path) }
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ConfigError.unreadableFile(path: path, detail: error.localizedDescription)
+        }
+        guard let text = String(data: data, encoding: .utf8), !text.contains("\0") else {
+            throw ConfigError.unreadableFile(path: path, detail: "it is not text (\(data.count) bytes that are not UTF-8); a configuration is a YAML file such as templates/recipes/simclr-cifar-small.yaml — is this the right file?")
         }
         return try parse(text, file: path)
     }

@@ -27,26 +27,32 @@ public struct FeatureExtractor {
         public var labels: [Int]
         public var names: [String]
         public var classNames: [String]
+        /// Images left out because they could not be read (`skipBadImages`), with why.
+        public var skipped: [(index: Int, error: DataError)] = []
     }
 
-    public func extract(_ backbone: any Backbone, dataset: any Dataset, normalizeRows: Bool = true) throws -> Features {
+    /// With `skipBadImages`, unreadable images are left out of the features (and `names`, `labels`)
+    /// and listed in `skipped`; without, the first one is an error naming it.
+    public func extract(_ backbone: any Backbone, dataset: any Dataset, normalizeRows: Bool = true,
+                        skipBadImages: Bool = false) throws -> Features {
         let transform = try SingleView.evaluation(resize: inputSize, centerCrop: inputSize,
                                                   normalize: try Normalize(mean: mean, std: std))
         let loader = try DataLoader(dataset: dataset, transform: transform, batchSize: batchSize, shuffle: false,
-                                    dropLast: false, seed: 0, workers: workers, prefetch: 2)
+                                    dropLast: false, seed: 0, workers: workers, prefetch: 2, skipBadImages: skipBadImages)
         let wasTraining = backbone.isTraining
         backbone.eval()
         defer { backbone.train(wasTraining) }
         var chunks: [Tensor] = []
-        var labels: [Int] = []
+        var labels: [Int] = [], names: [String] = []
         let epoch = loader.epoch(0)
         while let batch = try epoch.nextBatch() {
             let f = try noGrad { try backbone(batch.views[0]) }
             chunks.append(normalizeRows ? try noGrad { try f.l2Normalized(axis: 1) } : f)
             labels += batch.labels.map { $0 ?? -1 }
+            names += batch.indices.map { dataset.name(at: $0) }
         }
+        if chunks.isEmpty, let first = epoch.skipped.first { throw first.error }   // not one image was readable
         let all = try noGrad { try Tensor.cat(chunks, axis: 0) }
-        return Features(features: all, labels: labels, names: (0..<dataset.count).map { dataset.name(at: $0) },
-                        classNames: dataset.classNames)
+        return Features(features: all, labels: labels, names: names, classNames: dataset.classNames, skipped: epoch.skipped)
     }
 }

@@ -31,6 +31,7 @@ struct Embed: ParsableCommand {
     @Option(help: "Which checkpoint: last, or an epoch number.") var checkpoint: String = "last"
     @Option(help: "Resize (shorter side) and centre-crop images to this size (default: their own size).") var inputSize: Int?
     @Flag(help: "Write L2-normalised features to the CSV (default: raw).") var normalize = false
+    @Flag(help: "Leave unreadable images out (and report how many) instead of stopping.") var skipBadImages = false
     @Flag(help: "Only the result lines.") var quiet = false
     @OptionGroup var pluginOptions: PluginOptions
 
@@ -48,8 +49,14 @@ struct Embed: ParsableCommand {
         } catch { throw CommandFailure(message: "\(error)") }
         let start = Date()
         let feats: FeatureExtractor.Features
-        do { feats = try run.featureExtractor(inputSize: inputSize).extract(run.method.backbone, dataset: dataset, normalizeRows: false) } catch {
-            throw CommandFailure(message: "\(error)")
+        do {
+            feats = try run.featureExtractor(inputSize: inputSize).extract(run.method.backbone, dataset: dataset, normalizeRows: false,
+                                                                          skipBadImages: skipBadImages)
+        } catch let e as DataError where e.isBadImage && !skipBadImages {
+            throw CommandFailure(message: "\(e)\n(pass --skip-bad-images to leave unreadable images out)")
+        } catch { throw CommandFailure(message: "\(error)") }
+        if let first = feats.skipped.first {
+            print("skipped \(feats.skipped.count) unreadable image(s), e.g. \(first.error)")
         }
         let n = feats.labels.count, d = feats.features.shape[1]
         let unit = try noGrad { try feats.features.l2Normalized(axis: 1) }

@@ -35,7 +35,7 @@ struct SSLRun: ParsableCommand {
             Foundation.exit(0)
         }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as CommandFailure {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
@@ -51,6 +51,26 @@ struct SSLRun: ParsableCommand {
             Foundation.exit(1)
         }
     }
+}
+
+/// `--batch-size -4` → `--batch-size=-4`: ArgumentParser takes a value that starts with "-" for an
+/// option and reports "Missing value"; joined, the value reaches the option's own range check, whose
+/// message names the key. Only a long option directly followed by a number is joined.
+func joiningNegativeNumbers(_ args: [String]) -> [String] {
+    var out: [String] = []
+    var i = 0
+    while i < args.count {
+        let a = args[i]
+        if a.hasPrefix("--"), !a.contains("="), a != "--", i + 1 < args.count,
+           args[i + 1].hasPrefix("-"), Double(args[i + 1]) != nil {
+            out.append("\(a)=\(args[i + 1])")
+            i += 2
+        } else {
+            out.append(a)
+            i += 1
+        }
+    }
+    return out
 }
 
 /// An error already phrased for the user, with an exit code.

@@ -123,3 +123,51 @@ final class EvalCommandTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(events.count, 2, "\(events)")
     }
 }
+
+extension EvalCommandTests {
+    /// `embed` on a folder with a damaged image: an error naming it and the flag; with --skip-bad-images,
+    /// the other images' rows (names and features aligned: the same rows as without the bad file) and a count.
+    func testEmbedSkipsUnreadableImagesWhenAsked() throws {
+        let f = try EvalFixtures.pretrainedRun()
+        let data = f.root.appendingPathComponent("embed-bad")
+        try? FileManager.default.removeItem(at: data)
+        try FileManager.default.copyItem(at: f.test, to: data)
+        let bad = data.appendingPathComponent("green/003.png")
+        let good = try Data(contentsOf: bad)
+        try good.prefix(good.count / 2).write(to: bad)
+        let out = f.root.appendingPathComponent("emb-bad/e.csv")
+        let refused = try SSLRun.run(["embed", f.run.path, "--data", data.path, "--out", out.path, "--map", "none", "--quiet"])
+        XCTAssertEqual(refused.status, 1, refused.all)
+        XCTAssertTrue(refused.stderr.contains("green/003.png") && refused.stderr.contains("--skip-bad-images"), refused.all)
+        let r = try SSLRun.run(["embed", f.run.path, "--data", data.path, "--out", out.path, "--map", "none", "--quiet", "--skip-bad-images"])
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertTrue(r.stdout.contains("skipped 1 unreadable image(s)") && r.stdout.contains("green/003.png"), r.all)
+        let rows = try String(contentsOf: out, encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.count, 23)
+        XCTAssertFalse(rows.contains { $0.hasPrefix("green/003.png,") })
+        // Rows keep their own features: the same as embedding the intact folder.
+        let full = f.root.appendingPathComponent("emb-full/e.csv")
+        XCTAssertEqual(try SSLRun.run(["embed", f.run.path, "--data", f.test.path, "--out", full.path, "--map", "none", "--quiet"]).status, 0)
+        let intact = try String(contentsOf: full, encoding: .utf8).split(separator: "\n").dropFirst().filter { !$0.hasPrefix("green/003.png,") }
+        XCTAssertEqual(Array(rows), intact)
+    }
+}
+
+extension ReliabilityTests {
+    /// A negative number after an option reaches the option's own check (it said "Missing value"); a binary
+    /// file given as the config is called that, not "The file isn't in the correct format".
+    func testNegativeOptionValuesAndBinaryConfigsGetClearErrors() throws {
+        let dir = try SSLRun.temporaryDirectory("negative")
+        let r = try SSLRun.run(["--method", "simclr", "--batch-size", "-4", "--epochs", "1", "--out", dir.appendingPathComponent("run").path] + SSLRun.tiny.filter { $0 != "--batch-size" && $0 != "16" })
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertFalse(r.stderr.contains("Missing value"), r.all)
+        XCTAssertTrue(r.stderr.contains("batch_size") || r.stderr.contains("batch-size"), r.all)
+        XCTAssertTrue(r.stderr.contains("-4"), r.all)
+        let config = dir.appendingPathComponent("random.yaml")
+        var rng = SystemRandomNumberGenerator()
+        try Data((0..<300).map { _ in UInt8.random(in: 0...255, using: &rng) } + [0xFF, 0x00]).write(to: config)
+        let b = try SSLRun.run(["--config", config.path, "--out", dir.appendingPathComponent("run2").path])
+        XCTAssertEqual(b.status, 1, b.all)
+        XCTAssertTrue(b.stderr.contains(config.path) && b.stderr.contains("it is not text"), b.all)
+    }
+}
