@@ -82,8 +82,10 @@ public final class PluginLoader {
         do {
             try registry.transaction(source: path) {
                 PluginABI.lastError = nil
-                if PluginCrashReport.running("the registration function of plugin \(path)", { register() }) != 0 {
-                    throw PluginError.registrationFailed(path: path, detail: PluginABI.lastError ?? "unknown error")
+                let status = PluginCrashReport.running("the registration function of plugin \(path)", { register() })
+                if status != 0 {
+                    throw PluginError.registrationFailed(path: path, detail: PluginABI.lastError
+                        ?? "\(PluginABI.registerSymbol) returned \(status) without a reason (register through PluginABI.register { … }, which reports the error its body throws)")
                 }
             }
         } catch let e as PluginError {

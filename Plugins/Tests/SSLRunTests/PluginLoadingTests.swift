@@ -117,6 +117,21 @@ final class PluginLoadingTests: XCTestCase {
                       && r.stderr.contains("Rebuild that plugin"), r.all)
     }
 
+    /// A register function that returns failure without saying why (not through PluginABI.register) is
+    /// named with its status and how to report a reason (it said "unknown error").
+    func testAPluginWhoseRegistrationFailsSilentlyIsNamedWithItsStatus() throws {
+        let dir = try SSLRun.temporaryDirectory("failplugin")
+        let source = """
+            int pretext_plugin_abi_version(void) { return \(PluginABI.hostVersion); }
+            int pretext_plugin_register(void) { return 3; }
+            """
+        let failing = try cc(source, "failing", in: dir)
+        let r = try SSLRun.run(["list", "--plugin", failing.path])
+        XCTAssertEqual(r.status, 1, r.all)
+        XCTAssertTrue(r.stderr.contains(failing.path) && r.stderr.contains("returned 3") && r.stderr.contains("PluginABI.register"), r.all)
+        XCTAssertFalse(r.stderr.contains("unknown error"), r.all)
+    }
+
     func testDuplicateRegistrationNamesBothSources() throws {
         let dir = try SSLRun.temporaryDirectory("dup")
         let copy = dir.appendingPathComponent("libMySimCLRCopy.so")
