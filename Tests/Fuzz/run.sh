@@ -71,10 +71,10 @@ for t in "${targets[@]}"; do
     # decoding that takes about 2 GB (RGB output plus the 16-bit RGBA scratch), so images get 4 GB.
     # Such an image also takes time: a 184-byte JPEG announcing 7710 x 19713 CMYK pixels is decoded
     # (zeros after its data, as Pillow does) in 2 s in release and over 10 s under AddressSanitizer on
-    # 2 busy cores before its damaged trailer is refused, so images get 60 s before a hang is reported.
+    # 2 busy cores before its damaged trailer is refused, so images get 60 s before a hang (or a slow unit) is reported.
     rss=2048 timeout=10
     [ "$t" = image ] && rss=4096 timeout=60
-    "$bin/fuzz-$t" "$dir/corpus" -max_total_time="$seconds" -rss_limit_mb="$rss" -timeout="$timeout" \
+    "$bin/fuzz-$t" "$dir/corpus" -max_total_time="$seconds" -rss_limit_mb="$rss" -timeout="$timeout" -report_slow_units="$timeout" \
         -max_len="$(max_len "$t")" -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$dir/crashes/" \
         "${dict[@]}" ${FUZZ_ARGS:-} >"$dir/log" 2>&1 || status=$?
     runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$dir/log" | tail -1)
