@@ -8,16 +8,9 @@ import PretextTensor
 /// `Tests/Fixtures/make_dcl_fixture.py`): values and gradients for the defaults and other settings, the
 /// registry entries, and the one property that separates DCL from NT-Xent.
 final class DCLLossTests: XCTestCase {
-    static let fixture: [String: Any] = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/kit/dcl.json")
-        return try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-    }()
+    static let fixture = KitFixture.load("dcl")
 
-    func matrix(_ v: Any?) -> Tensor {
-        let rows = v as! [[NSNumber]]
-        return Tensor(shape: [rows.count, rows[0].count], scalars: rows.flatMap { $0.map(\.floatValue) })
-    }
+    func matrix(_ v: Any?) -> Tensor { KitFixture.matrix(v) }
 
     func check(_ loss: any Loss, _ c: [String: Any], _ name: String) throws {
         let a = matrix(c["z0"]), b = matrix(c["z1"])

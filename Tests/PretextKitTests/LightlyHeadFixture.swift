@@ -9,10 +9,7 @@ extension XCTestCase {
     /// Loads the recorded weights into `head` and checks names, shapes and the output to 1e-5.
     func checkHead(_ head: ProjectionHead, against fx: [String: Any], _ key: String,
                    file: StaticString = #filePath, line: UInt = #line) throws {
-        func matrix(_ v: Any?) -> Tensor {
-            let rows = v as! [[NSNumber]]
-            return Tensor(shape: [rows.count, rows[0].count], scalars: rows.flatMap { $0.map(\.floatValue) })
-        }
+        func matrix(_ v: Any?) -> Tensor { KitFixture.matrix(v) }
         let params = fx["params"] as! [[String: Any]]
         let state = Dictionary(uniqueKeysWithValues: head.stateDict().map { ($0.key, $0.tensor) })
         XCTAssertEqual(Set(state.keys.filter { !$0.hasSuffix("num_batches_tracked") }), Set(params.map { $0["name"] as! String }),

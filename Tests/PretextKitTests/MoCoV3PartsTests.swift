@@ -11,16 +11,9 @@ import PretextTensor
 /// batch_norm=True)`), the loss (the official moco-v3 `ctr` loss, both directions, values and gradients),
 /// their registry entries, and the frozen random patch projection.
 final class MoCoV3PartsTests: XCTestCase {
-    static let fixture: [String: Any] = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/kit/mocov3.json")
-        return try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-    }()
+    static let fixture = KitFixture.load("mocov3")
 
-    func matrix(_ v: Any?) -> Tensor {
-        let rows = v as! [[NSNumber]]
-        return Tensor(shape: [rows.count, rows[0].count], scalars: rows.flatMap { $0.map(\.floatValue) })
-    }
+    func matrix(_ v: Any?) -> Tensor { KitFixture.matrix(v) }
 
     func assertClose(_ a: [Float], _ b: [Float], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.count, b.count, what, file: file, line: line)

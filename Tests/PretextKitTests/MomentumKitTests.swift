@@ -16,10 +16,7 @@ final class MomentumKitTests: XCTestCase {
         return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
     }()
 
-    func matrix(_ v: Any?) -> Tensor {
-        let rows = v as! [[NSNumber]]
-        return Tensor(shape: [rows.count, rows[0].count], scalars: rows.flatMap { $0.map(\.floatValue) })
-    }
+    func matrix(_ v: Any?) -> Tensor { KitFixture.matrix(v) }
 
     func testCosineMomentumScheduleIsLightlysCosineSchedule() {
         let cases = Self.fixture["cosine_schedule"] as! [[String: NSNumber]]

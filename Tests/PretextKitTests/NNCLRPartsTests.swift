@@ -10,16 +10,9 @@ import PretextTensor
 /// training-mode outputs) and the support-set lookup (`MemoryBank.nearestNeighbours`, Lightly's
 /// `NNMemoryBankModule`).
 final class NNCLRPartsTests: XCTestCase {
-    static let fixture: [String: Any] = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/kit/nnclr.json")
-        return try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-    }()
+    static let fixture = KitFixture.load("nnclr")
 
-    func matrix(_ v: Any?) -> Tensor {
-        let rows = v as! [[NSNumber]]
-        return Tensor(shape: [rows.count, rows[0].count], scalars: rows.flatMap { $0.map(\.floatValue) })
-    }
+    func matrix(_ v: Any?) -> Tensor { KitFixture.matrix(v) }
 
     func testHeadsAgainstLightly() throws {
         var rng = RNG(seed: 5)

@@ -10,16 +10,9 @@ import PretextTensor
 /// coefficients and others, the projection heads' parameter names, shapes and training-mode outputs,
 /// and the registry entries; the shared terms against central differences.
 final class RedundancyReductionTests: XCTestCase {
-    static let fixture: [String: Any] = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/kit/redundancy.json")
-        return try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-    }()
+    static let fixture = KitFixture.load("redundancy")
 
-    func matrix(_ v: Any?) -> Tensor {
-        let rows = v as! [[NSNumber]]
-        return Tensor(shape: [rows.count, rows[0].count], scalars: rows.flatMap { $0.map(\.floatValue) })
-    }
+    func matrix(_ v: Any?) -> Tensor { KitFixture.matrix(v) }
 
     func float(_ c: [String: Any], _ key: String) -> Float { (c[key] as! NSNumber).floatValue }
 

@@ -11,16 +11,9 @@ import PretextTensor
 /// with and without a queue), the projection head, `SwaVPrototypes` (normalisation, forward, gradients,
 /// freezing) and one whole step; then the registered parts and their config errors.
 final class SwAVPartsTests: XCTestCase {
-    static let fixture: [String: Any] = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/kit/swav.json")
-        return try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-    }()
+    static let fixture = KitFixture.load("swav")
 
-    func matrix(_ v: Any?) -> Tensor {
-        let rows = v as! [[NSNumber]]
-        return Tensor(shape: [rows.count, rows[0].count], scalars: rows.flatMap { $0.map(\.floatValue) })
-    }
+    func matrix(_ v: Any?) -> Tensor { KitFixture.matrix(v) }
 
     func matrices(_ v: Any?) -> [Tensor] { (v as! [Any]).map { matrix($0) } }
 
