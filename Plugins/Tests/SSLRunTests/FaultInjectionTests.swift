@@ -93,7 +93,9 @@ final class FaultInjectionTests: XCTestCase {
             attempt += 1
             let p = Process()
             p.executableURL = SSLRun.binary
-            p.arguments = attempt == 1 ? args + ["--out", run.path] : ["--resume", run.path, "--quiet"]
+            // A kill before the run folder has its config.yaml leaves nothing to resume: start it again.
+            let recorded = FileManager.default.fileExists(atPath: run.appendingPathComponent("config.yaml").path)
+            p.arguments = recorded ? ["--resume", run.path, "--quiet"] : args + ["--out", run.path]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
