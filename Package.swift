@@ -19,6 +19,8 @@ let package = Package(
     targets: [
         // OpenBLAS is opened with dlopen (kernel chosen from CPU features first), not linked: see BLASLibrary.
         .target(name: "CBLASLoader", path: "Sources/CBLASLoader"),
+        // Open MPI is opened with dlopen only under mpirun, not linked: see ProcessGroup.
+        .target(name: "CMPILoader", path: "Sources/CMPILoader"),
         .target(name: "CImageCodec", path: "Sources/CImageCodec",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
         // Convolutions on oneDNN (Debian libdnnl-dev), chosen per call by ConvBackend.
@@ -26,7 +28,7 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
         // Elementwise kernels compiled per x86-64 level and picked by CPU features at load time.
         .target(name: "CKernels", path: "Sources/CKernels"),
-        .target(name: "PretextTensor", dependencies: ["CBLASLoader", "CDNNLConv", "CKernels"]),
+        .target(name: "PretextTensor", dependencies: ["CBLASLoader", "CMPILoader", "CDNNLConv", "CKernels"]),
         .target(name: "PretextNN", dependencies: ["PretextTensor", "CKernels"]),
         .target(name: "PretextData", dependencies: ["PretextTensor", "CImageCodec"]),
         .target(name: "PretextCore", dependencies: ["PretextNN", "PretextData", "CKernels", .product(name: "Yams", package: "Yams")]),

@@ -64,9 +64,8 @@ final class EpochState: @unchecked Sendable {
     init(loader: DataLoader, epoch: Int) {
         self.loader = loader
         self.epoch = epoch
-        let o = loader.order(epoch: epoch)
         self.batchCount = loader.batchesPerEpoch
-        self.order = Array(o.prefix(min(o.count, batchCount * loader.batchSize)))
+        self.order = loader.shardOrder(epoch: epoch)
     }
 
     func batchRange(_ b: Int) -> Range<Int> {

@@ -24,7 +24,9 @@ public enum Builtins {
                 let dim = try c.int("memory_bank_dim", 128, "embedding size stored in the queue", range: Builtins.widths)
                 bank = MemoryBank(size: bankSize, dim: dim, rng: &ctx.rng)
             }
-            return NTXentLoss(temperature: t, memoryBank: bank)
+            let gather = try c.bool("gather_distributed", true, "under mpirun: negatives (and queued keys) from every rank's batch, as one process with the whole batch (Lightly's gather_distributed); false = this rank's batch only")
+            bank?.gatherDistributed = gather
+            return NTXentLoss(temperature: t, memoryBank: bank, gatherDistributed: gather)
         }
         try r.registerLoss("mocov3", summary: "MoCo v3: InfoNCE of queries against in-batch keys, scaled by 2τ (official moco-v3 ctr loss)") { c, _ in
             MoCoV3Loss(temperature: try c.float("temperature", 0.2, "softmax temperature τ (the paper: 0.2 for ViTs, 1.0 for ResNets)", greaterThan: 0))

@@ -11,6 +11,9 @@ public final class MemoryBank {
     /// [size, dim], rows L2-normalised.
     public private(set) var bank: Tensor
     public private(set) var pointer = 0
+    /// Data-parallel: every rank's batch is enqueued, in rank order (Lightly's `gather_distributed`), so
+    /// the queues of all ranks stay identical to one process's.
+    public var gatherDistributed = true
 
     public init(size: Int, dim: Int, rng: inout RNG) {
         self.size = size
@@ -38,7 +41,10 @@ public final class MemoryBank {
         guard batch.rank == 2, batch.shape[1] == dim else {
             throw TensorError.invalidArgument(op: "memory bank", detail: "enqueues [B, \(dim)] embeddings, got \(batch.shape): is method.memory_bank_dim the projection's output_dim?")
         }
-        let n = try noGrad { try batch.detached().l2Normalized(axis: 1) }
+        let n = try noGrad {
+            let rows = try batch.detached().l2Normalized(axis: 1)
+            return gatherDistributed ? try rows.allGathered() : rows
+        }
         let b = n.shape[0]
         let src = n.storage.pointer, dst = target.storage.pointer
         for i in 0..<b {

@@ -21,7 +21,10 @@ public final class BatchNorm: Module, Layer {
     /// over `splits` groups of the batch (image i in group i mod splits) and the running statistics are
     /// the mean over groups. 1 = ordinary batch norm.
     public var splits = 1
-    public override var excludedKeys: Set<String> { ["splits"] }
+    /// Synchronised batch norm (`train.sync_bn`): in training, statistics over the batches of every rank
+    /// of this group (PyTorch's `SyncBatchNorm`). nil = this process's batch only (DDP's default).
+    public var syncGroup: ProcessGroup?
+    public override var excludedKeys: Set<String> { ["splits", "syncGroup"] }
 
     public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true,
                 trackRunningStats: Bool = true) {
@@ -37,10 +40,16 @@ public final class BatchNorm: Module, Layer {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        if splits > 1 && isTraining { return try splitForward(x) }
+        if splits > 1 && isTraining {
+            if syncGroup?.isDistributed == true {
+                throw TensorError.invalidArgument(op: "batch norm", detail: "split batch norm (\(splits) splits) and synchronised batch norm (train.sync_bn) exclude each other; turn one off")
+            }
+            return try splitForward(x)
+        }
         let useBatchStats = isTraining || runningMean == nil
         let out = try x.batchNorm(weight: weight, bias: bias, runningMean: runningMean?.value,
-                                  runningVar: runningVar?.value, training: useBatchStats, momentum: momentum, eps: eps)
+                                  runningVar: runningVar?.value, training: useBatchStats, momentum: momentum, eps: eps,
+                                  syncGroup: isTraining ? syncGroup : nil)
         if isTraining, let n = numBatchesTracked { n.value.storage.pointer[0] += 1 }
         return out
     }

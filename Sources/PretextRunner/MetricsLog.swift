@@ -7,25 +7,33 @@ import Foundation
 /// records, `epoch/KEY` for the records that close an epoch), so `tensorboard --logdir runs` shows it.
 public final class MetricsLog {
     public let url: URL
-    private let handle: FileHandle
+    private let handle: FileHandle?
     /// The run folder's TensorBoard event file (nil when created with `tensorBoard: false`).
     public let tensorBoard: TensorBoardWriter?
 
-    public init(url: URL, tensorBoard: Bool = true) throws {
+    /// `writes: false` (ranks other than 0 of a data-parallel job): records are dropped, nothing is written.
+    public init(url: URL, tensorBoard: Bool = true, writes: Bool = true) throws {
         self.url = url
+        guard writes else {
+            handle = nil
+            self.tensorBoard = nil
+            return
+        }
         if !FileManager.default.fileExists(atPath: url.path) {
             guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
                 throw RunError.io(path: url.path, detail: "cannot create the file")
             }
         }
-        handle = try FileHandle(forWritingTo: url)
+        let handle = try FileHandle(forWritingTo: url)
         handle.seekToEndOfFile()
+        self.handle = handle
         self.tensorBoard = tensorBoard ? try TensorBoardWriter(directory: url.deletingLastPathComponent()) : nil
     }
 
-    deinit { try? handle.close() }
+    deinit { try? handle?.close() }
 
     public func write(_ record: [String: Any]) throws {
+        guard let handle else { return }
         let data = try JSONSerialization.data(withJSONObject: record.mapValues(MetricsLog.sanitize), options: [.sortedKeys])
         do {
             try handle.write(contentsOf: data + Data("\n".utf8))

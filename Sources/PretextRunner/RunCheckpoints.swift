@@ -13,6 +13,8 @@ final class RunCheckpoints {
     let backboneName: String
     let metadata: [String: String]
     private(set) var last: String?
+    /// False on ranks other than 0 of a data-parallel job: rank 0 alone writes (the states are equal).
+    var writes = true
 
     init(runDirectory: URL, config: RunConfiguration, resuming: Bool) {
         directory = runDirectory.appendingPathComponent("checkpoints")
@@ -36,6 +38,7 @@ final class RunCheckpoints {
         if !others.isEmpty {
             state.schedulesState = Dictionary(others.map { ($0.path, $0.schedule.state) }, uniquingKeysWith: { a, _ in a })
         }
+        guard writes else { return directory.appendingPathComponent("last") }
         let url = try Checkpoint(model: Trainer.modelState(method), optimizer: optimizer.state(), state: state)
             .write(to: directory, metadata: metadata)
         last = url.path
@@ -45,13 +48,14 @@ final class RunCheckpoints {
     /// The end-of-epoch weights a killed run had checkpointed but not yet written as
     /// `epoch-NNN.safetensors` (it dies between the two writes): the checkpoint holds exactly them.
     func restoreMissingEpochWeights(method: any Method, state: Checkpoint.State, keep: Bool) throws {
-        guard keep, state.batchInEpoch == 0, state.epoch >= 1 else { return }
+        guard writes, keep, state.batchInEpoch == 0, state.epoch >= 1 else { return }
         let url = directory.appendingPathComponent(String(format: "epoch-%03d.safetensors", state.epoch))
         if !FileManager.default.fileExists(atPath: url.path) { try saveEpochWeights(method: method, epoch: state.epoch) }
     }
 
     /// `checkpoints/epoch-NNN.safetensors`: the weights after epoch `epoch` (1-based).
     func saveEpochWeights(method: any Method, epoch: Int) throws {
+        guard writes else { return }
         try SafeTensors.write(Trainer.modelState(method), metadata: metadata,
                               to: directory.appendingPathComponent(String(format: "epoch-%03d.safetensors", epoch)))
     }

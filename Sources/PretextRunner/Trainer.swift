@@ -34,7 +34,8 @@ public final class Trainer {
         self.registry = registry
         self.outDir = outDir
         self.resume = resume
-        self.reporter = ProgressReporter(quiet: quiet)
+        // Ranks other than 0 of a data-parallel job train silently: rank 0 reports for the job.
+        self.reporter = ProgressReporter(quiet: quiet || !ProcessGroup.world.isMain)
     }
 
     public func run() throws -> TrainSummary {
@@ -73,7 +74,12 @@ public final class Trainer {
 
     /// Reads the configuration, opens the data, builds the method and optimizer, writes `config.yaml`,
     /// and restores the last checkpoint when resuming.
+    ///
+    /// Data-parallel (`ProcessGroup.world` of N ranks): rank 0 alone creates, locks and writes the run
+    /// folder (and repairs an interrupted checkpoint write); the other ranks wait for it, then restore
+    /// the same checkpoint read-only, and each loads its shard of every global batch of `data.batch_size`.
     func prepare() throws -> (TrainingLoop, StartPosition) {
+        let group = ProcessGroup.world, isMain = group.isMain
         var dataset: (any Dataset)?
         let config = try RunConfiguration(spec: spec, registry: registry, outputDirectory: outDir) { s in
             let data = try Trainer.makeDataset(path: s.dataPath, skipBad: s.skipBad, syntheticCount: s.syntheticCount,
@@ -83,29 +89,44 @@ public final class Trainer {
             guard batches >= 1 else {
                 throw RunError.data("the dataset has \(data.count) images, fewer than one batch of \(s.batchSize): lower --batch-size")
             }
+            if group.isDistributed, s.batchSize % group.size != 0 || s.batchSize / group.size < 1 {
+                throw ConfigError.invalidValue(path: "data.batch_size", detail: "is \(s.batchSize), the global batch, which does not split evenly among the \(group.size) ranks of this job: use a multiple of \(group.size)")
+            }
             if !s.dropLast, data.count % s.batchSize == 1 {
                 throw ConfigError.invalidValue(path: "data.drop_last", detail: "is false, so the last batch of each epoch would hold 1 of the \(data.count) images (batch-norm statistics and contrastive pairs need at least 2): set data.drop_last: true or another data.batch_size")
             }
             return Swift.max(batches / s.accumulate, 1)
         }
         method = config.method
-        do { try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true) } catch {
-            throw RunError.io(path: outDir.path, detail: "cannot create the run folder: \(error.localizedDescription) (choose a writable --out)")
+        if isMain {
+            do { try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true) } catch {
+                throw RunError.io(path: outDir.path, detail: "cannot create the run folder: \(error.localizedDescription) (choose a writable --out)")
+            }
+            folderLock = try RunFolderLock(runDirectory: outDir)
         }
-        folderLock = try RunFolderLock(runDirectory: outDir)
         let checkpoints = RunCheckpoints(runDirectory: outDir, config: config, resuming: resume)
+        checkpoints.writes = isMain
         let metricsURL = outDir.appendingPathComponent("metrics.jsonl")
+        if !isMain { group.barrier() }   // rank 0 has checked, repaired and written the folder
         let start = try restoreOrStart(config, checkpoints: checkpoints, metricsURL: metricsURL)
-        try ("# Resolved configuration of this run (every value in effect)\n" + ConfigFile.yaml(config.resolvedTree))
-            .write(to: outDir.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
-        try plugins.write(to: outDir)
-        let log = try MetricsLog(url: metricsURL)
+        if isMain {
+            try ("# Resolved configuration of this run (every value in effect)\n" + ConfigFile.yaml(config.resolvedTree))
+                .write(to: outDir.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+            try plugins.write(to: outDir)
+            if group.isDistributed { group.barrier() }
+        }
+        let log = try MetricsLog(url: metricsURL, writes: isMain)
         try log.tensorBoard?.logConfiguration(of: outDir, step: start.step)
         let s = config.settings
-        let loader = try DataLoader(dataset: dataset!, transform: config.method.views, batchSize: s.batchSize, shuffle: true,
-                                    dropLast: s.dropLast, seed: s.seed, workers: s.workers, prefetch: s.prefetch,
-                                    skipBadImages: s.skipBad)
+        let loader = try DataLoader(dataset: dataset!, transform: config.method.views, batchSize: s.batchSize / group.size,
+                                    shuffle: true, dropLast: s.dropLast, seed: s.seed, workers: s.workers, prefetch: s.prefetch,
+                                    skipBadImages: s.skipBad, shard: (group.rank, group.size))
         let loop = TrainingLoop(config: config, loader: loader, log: log, checkpoints: checkpoints, reporter: reporter, step: start.step)
+        if group.isDistributed {
+            let parallel = DataParallel(method: config.method, group: group, syncBatchNorm: s.syncBatchNorm)
+            parallel.broadcastState()
+            loop.dataParallel = parallel
+        }
         return (loop, start)
     }
 
@@ -121,13 +142,13 @@ public final class Trainer {
             if hasCheckpoint {
                 throw RunError.incompatibleResume(dir: outDir.path, detail: "it already holds a run; pass --resume \(outDir.path) to continue it, or choose another --out")
             }
-            try? fm.removeItem(at: metricsURL)
+            if ProcessGroup.world.isMain { try? fm.removeItem(at: metricsURL) }
             return StartPosition()
         }
         guard hasCheckpoint else {
             // Killed before its first checkpoint: the recorded configuration is all there is, and
             // starting it again from step 0 is the exact continuation.
-            try? fm.removeItem(at: metricsURL)
+            if ProcessGroup.world.isMain { try? fm.removeItem(at: metricsURL) }
             reporter.message("\(outDir.path) stopped before its first checkpoint: training it from step 0 with its recorded configuration")
             return StartPosition()
         }
@@ -142,13 +163,13 @@ public final class Trainer {
         for (path, schedule) in config.hyperParameters.all.dropFirst() {
             if let saved = ckpt.state.schedulesState?[path] { try schedule.loadState(saved) }
         }
-        try Checkpoint.recoverInterruptedWrite(in: checkpoints.directory)
+        if ProcessGroup.world.isMain { try Checkpoint.recoverInterruptedWrite(in: checkpoints.directory) }
         try checkpoints.restoreMissingEpochWeights(method: config.method, state: ckpt.state, keep: config.settings.keepEpochCheckpoints)
         var start = StartPosition(epoch: ckpt.state.epoch, step: ckpt.state.step, batchInEpoch: ckpt.state.batchInEpoch)
         if let sum = ckpt.state.epochLossSum, let n = ckpt.state.epochBatches, sum.isFinite, n >= 0, n <= start.batchInEpoch {
             start.carried = EpochTotals(lossSum: sum, batches: n)
         }
-        try MetricsLog.truncate(metricsURL, afterStep: start.step)
+        if ProcessGroup.world.isMain { try MetricsLog.truncate(metricsURL, afterStep: start.step) }
         reporter.message("resuming \(outDir.path) at epoch \(start.epoch + 1), step \(start.step)")
         return start
     }

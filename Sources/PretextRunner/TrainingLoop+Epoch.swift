@@ -27,7 +27,7 @@ extension TrainingLoop {
             for (k, v) in try evaluate(method, epoch) { record[k] = v }
         }
         try log.write(record)
-        if let afterEpoch {
+        if let afterEpoch, dataParallel?.group.isMain ?? true {
             do { try afterEpoch(runDirectory, epoch) } catch { reporter.message("warning: after epoch \(epoch + 1): \(error)") }
         }
         try log.tensorBoard?.logEpochImages(in: runDirectory, epoch: epoch + 1, step: step)

@@ -37,6 +37,8 @@ final class TrainingLoop {
     let totalSteps: Int
     /// Loss and metrics since the last `metrics.jsonl` record.
     var window = StepWindow()
+    /// Under `mpirun`: gradient averaging and state broadcasts over the job's ranks (nil = one process).
+    var dataParallel: DataParallel?
 
     init(config: RunConfiguration, loader: DataLoader, log: MetricsLog, checkpoints: RunCheckpoints,
          reporter: ProgressReporter, step: Int) {
@@ -56,8 +58,11 @@ final class TrainingLoop {
         StepContext(epoch: epoch, epochs: settings.epochs, step: step, totalSteps: totalSteps,
                     stepsPerEpoch: config.stepsPerEpoch,
                     learningRate: config.hyperParameters.learningRate(at: step, of: totalSteps),
-                    rng: RNG(seed: settings.seed, stream: 0x5EED_0000 &+ UInt64(step)))
+                    rng: RNG(seed: settings.seed, stream: 0x5EED_0000 &+ UInt64(step) &+ rankStream))
     }
+
+    /// Each rank draws its own per-step randomness (rank 0 the single process's).
+    var rankStream: UInt64 { UInt64(dataParallel?.group.rank ?? 0) << 48 }
 
     /// One epoch of batches, from `skip` (batches already trained on, when resuming mid-epoch, whose
     /// losses `carried` holds).
@@ -74,8 +79,18 @@ final class TrainingLoop {
         while batchIndex < batchesPerEpoch, let batch = try batches.nextBatch() {
             let ctx = context(epoch: epoch)
             let startsStep = batchIndex % settings.accumulate == 0
-            if startsStep { try updateMomentumTargets(ctx) }
-            let out = try forwardBackward(batch, ctx)
+            if startsStep {
+                dataParallel?.broadcastBuffers()
+                try updateMomentumTargets(ctx)
+            }
+            var out = try forwardBackward(batch, ctx)
+            // Every rank logs the job's mean loss and stops at the same batch when any rank saw Ctrl-C.
+            var interrupted = InterruptFlag.isSet
+            if let group = dataParallel?.group {
+                let r = group.allReduceSum([out.loss, interrupted ? 1 : 0])
+                out.loss = r[0] / Double(group.size)
+                interrupted = r[1] > 0
+            }
             batchIndex += 1
             let endsStep = batchIndex % settings.accumulate == 0
             if endsStep {
@@ -85,10 +100,10 @@ final class TrainingLoop {
                 stepsThisRun += 1
             }
             totals.add(loss: out.loss)
-            window.add(out, images: batch.indices.count)
+            window.add(out, images: batch.indices.count * (dataParallel?.group.size ?? 1))
             try logStep(epoch: epoch, lr: ctx.learningRate, loss: out.loss,
                         record: endsStep && (step % settings.logEvery == 0 || batchIndex == batchesPerEpoch))
-            if InterruptFlag.isSet {
+            if interrupted {
                 let url = try checkpoints.save(method: method, optimizer: optimizer, schedules: config.hyperParameters,
                                                epochsDone: epoch, step: step, batchInEpoch: batchIndex, partial: totals)
                 throw RunError.interrupted(step: step, checkpoint: url.path)
@@ -123,6 +138,7 @@ final class TrainingLoop {
     /// Scheduled hyper-parameters, clipping, the update, zeroed gradients.
     func optimizerStep(_ ctx: StepContext) throws {
         config.hyperParameters.apply(to: optimizer, at: ctx.step, of: ctx.totalSteps)
+        dataParallel?.averageGradients()
         if settings.clipGrad > 0 {
             _ = try clipGradNorm(optimizer.groups.flatMap { $0.parameters.map(\.tensor) }, maxNorm: settings.clipGrad)
         }

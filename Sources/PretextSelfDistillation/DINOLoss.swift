@@ -103,9 +103,9 @@ public final class DINOLoss: Loss {
     }
 
     /// The centre update from teacher outputs (one [B, K] per view): the batch centre is the mean over
-    /// every view and image.
+    /// every view and image — of every rank in a data-parallel job (Lightly all-reduces it too).
     public func updateCenter(teacher: [Tensor]) throws {
-        let mean = try noGrad { try Tensor.cat(teacher.map { $0.detached() }, axis: 0).mean(axes: [0], keepDims: true) }
+        let mean = try noGrad { try Tensor.cat(teacher.map { $0.detached() }, axis: 0).mean(axes: [0], keepDims: true).allReducedMean() }
         try updateCenter(batchCenter: mean)
     }
 

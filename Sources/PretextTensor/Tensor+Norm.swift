@@ -5,8 +5,11 @@ extension Tensor {
     /// Training: normalises with the batch's mean and biased variance and, when running statistics are
     /// given, updates them in place as PyTorch does (running = (1−momentum)·running + momentum·batch,
     /// with the unbiased batch variance). Evaluation: normalises with the running statistics.
+    /// `syncGroup` (distributed training): the training statistics are those of every rank's batch
+    /// together (`syncBatchNorm`).
     public func batchNorm(weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
-                          training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) throws -> Tensor {
+                          training: Bool, momentum: Float = 0.1, eps: Float = 1e-5,
+                          syncGroup: ProcessGroup? = nil) throws -> Tensor {
         guard rank == 2 || rank == 4 else {
             throw TensorError.invalidArgument(op: "batch_norm", detail: "input must be [N, C] or [N, C, H, W], got \(shape)")
         }
@@ -15,6 +18,10 @@ extension Tensor {
             if let t, t.shape != [c] {
                 throw TensorError.shapeMismatch(op: "batch_norm", lhs: shape, rhs: t.shape, detail: "\(name) must be [\(c)]")
             }
+        }
+        if training, let group = syncGroup, group.isDistributed {
+            return try syncBatchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+                                     momentum: momentum, eps: eps, group: group)
         }
         let mean = Tensor(uninitialized: [c]), invStd = Tensor(uninitialized: [c])
         if training {

@@ -34,10 +34,30 @@ struct SSLRun: ParsableCommand {
             print(versionText)
             Foundation.exit(0)
         }
+        // Under mpirun: every rank joins the job here; a plain run opens no MPI (see ProcessGroup).
+        let group: ProcessGroup
+        do { group = try ProcessGroup.initializeFromEnvironment() } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
         do {
             var command = try parseAsRoot(joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
+            if group.isDistributed, !(command is Train) {
+                throw CommandFailure(message: "under mpirun only training runs data-parallel; run this command as one process (without mpirun)")
+            }
             try command.run()
+            group.finalize()
         } catch let error as CommandFailure {
+            if group.isDistributed {
+                // Ctrl-C reaches every rank, which stop together after rank 0's checkpoint: rank 0 says
+                // so. Any other error is this rank's alone: it ends the whole job with its message.
+                if error.code == 130 {
+                    if group.isMain { FileHandle.standardError.write(Data("error: \(error.message)\n".utf8)) }
+                    group.finalize()
+                    Foundation.exit(error.code)
+                }
+                group.abort(message: "error: \(error.message)", code: error.code)
+            }
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             Foundation.exit(error.code)
         } catch let error as ExitCode {
@@ -45,8 +65,12 @@ struct SSLRun: ParsableCommand {
         } catch {
             // Parsing errors, --help and --version belong to ArgumentParser, which prints and exits.
             if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+                // Every rank parsed the same arguments and stops here alike; rank 0 prints.
+                group.finalize()
+                if !group.isMain { Foundation.exit(exitCode(for: error).rawValue) }
                 exit(withError: error)
             }
+            if group.isDistributed { group.abort(message: "error: \(error)") }
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             Foundation.exit(1)
         }

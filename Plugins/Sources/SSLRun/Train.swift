@@ -30,7 +30,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let host = try pluginOptions.boot(quiet: quiet)
+        let host = try pluginOptions.boot(quiet: quiet || !ProcessGroup.world.isMain)
         if let resume { try host.restorePlugins(of: resume) }
         InterruptFlag.install()
         var flags = training.configValues
@@ -62,6 +62,7 @@ struct Train: ParsableCommand {
             trainer.plugins = try host.pluginRecord()
             trainer.epochHook = try OnlineEvaluation.hook(spec: spec, outDir: outDir, reporter: trainer.reporter)
             let summary = try trainer.run()
+            guard ProcessGroup.world.isMain else { return }
             print(String(format: "done: %d steps in %.0f s (%.1f images/s), final loss %.4f — run folder %@",
                          summary.steps, summary.seconds, summary.imagesPerSecond, summary.finalLoss, outDir.path))
             if try TrainingSettings(train: spec.section("train"), data: spec.section("data")).demo {
