@@ -9,9 +9,11 @@ extension Builtins {
     /// and the `swav` multi-crop view preset (`SwaVViews`).
     static func registerSwaV(_ r: Registry) throws {
         try r.registerLoss("swav", summary: "SwaV swapped prediction of Sinkhorn codes over multi-crop pairs (Lightly SwaVLoss)") { c, _ in
-            try SwaVLoss(temperature: try c.float("temperature", 0.1, "τ of the predicting crops' softmax", greaterThan: 0),
-                         sinkhornIterations: try c.int("sinkhorn_iterations", 3, "Sinkhorn-Knopp iterations of the codes", range: 0...1000),
-                         sinkhornEpsilon: try c.float("sinkhorn_epsilon", 0.05, "ε of the codes' exp(scores / ε)", greaterThan: 0))
+            let loss = try SwaVLoss(temperature: try c.float("temperature", 0.1, "τ of the predicting crops' softmax", greaterThan: 0),
+                                    sinkhornIterations: try c.int("sinkhorn_iterations", 3, "Sinkhorn-Knopp iterations of the codes", range: 0...1000),
+                                    sinkhornEpsilon: try c.float("sinkhorn_epsilon", 0.05, "ε of the codes' exp(scores / ε)", greaterThan: 0))
+            loss.gatherDistributed = try DistributedBatch.setting(c)
+            return loss
         }
         try r.registerHead("swav-projection", summary: "SwaV projector: Linear-BN-ReLU-Linear (Lightly SwaVProjectionHead)") { c, inDim, ctx in
             ProjectionHead.swavProjection(inDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "hidden width", range: Builtins.widths),

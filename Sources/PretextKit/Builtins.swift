@@ -29,7 +29,9 @@ public enum Builtins {
             return NTXentLoss(temperature: t, memoryBank: bank, gatherDistributed: gather)
         }
         try r.registerLoss("mocov3", summary: "MoCo v3: InfoNCE of queries against in-batch keys, scaled by 2τ (official moco-v3 ctr loss)") { c, _ in
-            MoCoV3Loss(temperature: try c.float("temperature", 0.2, "softmax temperature τ (the paper: 0.2 for ViTs, 1.0 for ResNets)", greaterThan: 0))
+            let loss = MoCoV3Loss(temperature: try c.float("temperature", 0.2, "softmax temperature τ (the paper: 0.2 for ViTs, 1.0 for ResNets)", greaterThan: 0))
+            loss.gatherDistributed = try DistributedBatch.setting(c)
+            return loss
         }
         try r.registerLoss("negative-cosine-similarity", summary: "negative cosine similarity of predictions and targets (BYOL, SimSiam; Lightly NegativeCosineSimilarity)") { c, _ in
             NegativeCosineSimilarityLoss(eps: try c.float("eps", 1e-8, "norms below this count as this"))

@@ -12,6 +12,8 @@ public final class DCLLoss: Loss {
     public let temperature: Float
     /// σ of the weighting; nil for plain DCL (w = 1).
     public let sigma: Float?
+    /// Under mpirun: negatives and weights over every rank's batch (`DistributedBatch`).
+    public var gatherDistributed = true
 
     public init(temperature: Float = 0.1, sigma: Float? = nil) {
         self.temperature = temperature
@@ -22,7 +24,8 @@ public final class DCLLoss: Loss {
         guard inputs.count == 2, inputs[0].shape == inputs[1].shape, inputs[0].rank == 2, inputs[0].shape[0] >= 2 else {
             throw TensorError.invalidArgument(op: "dcl", detail: "expects two [B, D] embeddings of the same shape with B >= 2, got \(inputs.map(\.shape))")
         }
-        let z0 = try inputs[0].l2Normalized(axis: 1), z1 = try inputs[1].l2Normalized(axis: 1)
+        let all = try DistributedBatch.gathered(inputs, enabled: gatherDistributed)
+        let z0 = try all[0].l2Normalized(axis: 1), z1 = try all[1].l2Normalized(axis: 1)
         let b = z0.shape[0]
         let positive = try (z0 * z1).sum(axes: [1]) * (1 / temperature)                  // [B]
         let weighted = try sigma.map { try positive * Self.misesFisherWeights(z0, z1, sigma: $0) } ?? positive

@@ -15,6 +15,9 @@ import PretextTensor
 /// PyTorch.
 public final class MoCoV3Loss: Loss {
     public let temperature: Float
+    /// Under mpirun: keys (and queries) of every rank's batch (`DistributedBatch`), as the official
+    /// implementation's `concat_all_gather` of keys with labels offset by rank.
+    public var gatherDistributed = true
 
     public init(temperature: Float = 0.2) {
         self.temperature = temperature
@@ -26,7 +29,8 @@ public final class MoCoV3Loss: Loss {
         guard inputs.count == 2, inputs[0].shape == inputs[1].shape, inputs[0].rank == 2, inputs[0].shape[0] >= 1 else {
             throw TensorError.invalidArgument(op: "mocov3", detail: "expects queries and keys, two [B, D] tensors of the same shape, got \(inputs.map(\.shape))")
         }
-        let q = try inputs[0].l2Normalized(axis: 1), k = try inputs[1].l2Normalized(axis: 1)
+        let all = try DistributedBatch.gathered(inputs, enabled: gatherDistributed)
+        let q = try all[0].l2Normalized(axis: 1), k = try all[1].l2Normalized(axis: 1)
         let logits = try q.linear(weight: k, bias: nil) * (1 / temperature)       // q · kᵀ / τ, [B, B]
         return try logits.crossEntropy(labels: Array(0..<q.shape[0])) * (2 * temperature)
     }

@@ -20,6 +20,9 @@ public final class SwaVLoss: Loss {
     public let sinkhornEpsilon: Float
     /// For the protocol's flat input list: how many of the inputs are high-resolution crops (the first ones).
     public var highResolutionViews = 2
+    /// Under mpirun: codes and predictions over every rank's batch (`DistributedBatch`; Lightly's
+    /// Sinkhorn all-reduces its sums for the same effect).
+    public var gatherDistributed = true
 
     public init(temperature: Float = 0.1, sinkhornIterations: Int = 3, sinkhornEpsilon: Float = 0.05) throws {
         guard temperature > 0, sinkhornIterations >= 0, sinkhornEpsilon > 0 else {
@@ -37,7 +40,9 @@ public final class SwaVLoss: Loss {
 
     /// The loss for the high- and low-resolution crops' scores (each [B, K]) and, optionally, one queue
     /// of past scores [Q, K] per high-resolution crop (only read, never differentiated).
-    public func callAsFunction(highResolution high: [Tensor], lowResolution low: [Tensor], queue: [Tensor]? = nil) throws -> Tensor {
+    public func callAsFunction(highResolution highLocal: [Tensor], lowResolution lowLocal: [Tensor], queue: [Tensor]? = nil) throws -> Tensor {
+        let high = try DistributedBatch.gathered(highLocal, enabled: gatherDistributed)
+        let low = try DistributedBatch.gathered(lowLocal, enabled: gatherDistributed)
         let (b, k) = try checkShapes(high: high, low: low, queue: queue)
         let crops = high + low, n = crops.count, h = high.count
         let codes = try high.indices.map { i in try code(high[i], queue: queue?[i], batch: b) }

@@ -7,6 +7,8 @@ import PretextTensor
 /// `RedundancyTerms.covariance`). `inputs` = [z_a, z_b], each [B, D]. Paper and Lightly: λ = μ = 25,
 /// ν = 1, ε = 1e-4.
 public final class VICRegLoss: Loss {
+    /// Under mpirun: the terms over every rank's batch (`DistributedBatch`, Lightly's gather_distributed).
+    public var gatherDistributed = true
     public let invariance: Float, variance: Float, covariance: Float, eps: Float
 
     public init(invariance: Float = 25, variance: Float = 25, covariance: Float = 1, eps: Float = 1e-4) {
@@ -20,7 +22,8 @@ public final class VICRegLoss: Loss {
         guard inputs.count == 2, inputs[0].shape == inputs[1].shape, inputs[0].rank == 2, inputs[0].shape[0] > 1 else {
             throw TensorError.invalidArgument(op: "vicreg_loss", detail: "expects two [B, D] tensors of the same shape with B > 1, got \(inputs.map(\.shape))")
         }
-        let a = inputs[0], b = inputs[1]
+        let z = try DistributedBatch.gathered(inputs, enabled: gatherDistributed)
+        let a = z[0], b = z[1]
         let inv = try a.mseLoss(b)
         let v = try (RedundancyTerms.variance(a, eps: eps) + RedundancyTerms.variance(b, eps: eps)) * 0.5
         let c = try RedundancyTerms.covariance(a) + RedundancyTerms.covariance(b)

@@ -1,3 +1,4 @@
+import Foundation
 import PretextCore
 import PretextNN
 import PretextTensor
@@ -19,6 +20,14 @@ final class DataParallel {
     let parameters: [Tensor]
     let buffers: [Buffer]
     static let bucketBytes = 4 << 20
+    /// Seconds spent in the gradient all-reduce and buffer broadcasts since `takeCommunicationSeconds`
+    /// (logged per epoch as `allreduce_seconds`, to weigh communication against the step).
+    private var communication = 0.0
+
+    func takeCommunicationSeconds() -> Double {
+        defer { communication = 0 }
+        return communication
+    }
 
     init(method: any Method, group: ProcessGroup, syncBatchNorm: Bool) {
         self.group = group
@@ -43,12 +52,16 @@ final class DataParallel {
     }
 
     func broadcastBuffers() {
+        let start = Date()
         for b in buffers { group.broadcast(b.value.storage.buffer) }
+        communication += Date().timeIntervalSince(start)
     }
 
     /// Gradients averaged over the ranks. A parameter that has a gradient on some rank only (a branch
     /// taken by one rank's data) gets zeros elsewhere first, so every rank sums the same buckets.
     func averageGradients() {
+        let start = Date()
+        defer { communication += Date().timeIntervalSince(start) }
         let present = group.allReduceMax(parameters.map { $0.grad == nil ? 0 : 1 })
         var bucket: [Tensor] = [], bytes = 0
         for (t, p) in zip(parameters, present) where p > 0 {

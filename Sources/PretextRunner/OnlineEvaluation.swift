@@ -53,9 +53,12 @@ extension OnlineEvaluation {
 
 /// kNN accuracy of a backbone: features of `bank` (labelled) vote for the images of `test`.
 public enum KNNEvaluation {
+    /// Under mpirun (`group` of several ranks) the features are extracted in shards and gathered, and
+    /// every rank returns the same accuracies.
     public static func run(backbone: any Backbone, bank: any Dataset, test: any Dataset, ks: [Int], temperature: Float,
-                           extractor: FeatureExtractor) throws -> [String: Double] {
-        let b = try extractor.extract(backbone, dataset: bank), t = try extractor.extract(backbone, dataset: test)
+                           extractor: FeatureExtractor, group: ProcessGroup = .world) throws -> [String: Double] {
+        let b = try extractor.extract(backbone, dataset: bank, group: group)
+        let t = try extractor.extract(backbone, dataset: test, group: group)
         guard !b.labels.contains(-1), !t.labels.contains(-1) else {
             throw RunError.data("kNN needs labelled folders (class sub-folders) for both the memory bank and the test images")
         }

@@ -19,6 +19,10 @@ extension TrainingLoop {
         var record: [String: Any] = ["step": step, "epoch": epoch + 1, "epoch_loss": totals.meanLoss,
                                      "epoch_seconds": Date().timeIntervalSince(started),
                                      "elapsed_seconds": Date().timeIntervalSince(runStart)]
+        if let parallel = dataParallel {
+            record["allreduce_seconds"] = parallel.takeCommunicationSeconds()
+            record["ranks"] = parallel.group.size
+        }
         if !totals.skipped.isEmpty {
             reporter.message("skipped \(totals.skipped.count) unreadable image(s) this epoch, e.g. \(totals.skipped[0].error)")
             record["skipped_images"] = totals.skipped.count

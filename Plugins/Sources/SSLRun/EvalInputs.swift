@@ -19,8 +19,8 @@ struct EvalInputs: ParsableArguments {
         let (trainSet, testSet) = try LabelledFolders.open(train: train, test: test, purpose: "evaluation")
         let start = Date()
         let extractor = run.featureExtractor(inputSize: inputSize)
-        let a = try extractor.extract(run.method.backbone, dataset: trainSet, normalizeRows: normalizeRows)
-        let b = try extractor.extract(run.method.backbone, dataset: testSet, normalizeRows: normalizeRows)
+        let a = try extractor.extract(run.method.backbone, dataset: trainSet, normalizeRows: normalizeRows, group: .world)
+        let b = try extractor.extract(run.method.backbone, dataset: testSet, normalizeRows: normalizeRows, group: .world)
         if !quiet {
             FileHandle.standardError.write(Data(String(format: "features: %d training + %d test images, %d-d, %.1f s\n",
                                                        a.labels.count, b.labels.count, a.features.shape[1],
@@ -31,7 +31,7 @@ struct EvalInputs: ParsableArguments {
 
     /// Writes `object` as pretty JSON to `--json` when given.
     func writeJSON(_ object: [String: Any]) throws {
-        guard let json else { return }
+        guard let json, ProcessGroup.world.isMain else { return }   // under mpirun, rank 0 writes
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         do { try data.write(to: URL(fileURLWithPath: json), options: .atomic) } catch {
             throw CommandFailure(message: "could not write '\(json)': \(error.localizedDescription)")

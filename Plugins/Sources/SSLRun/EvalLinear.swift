@@ -40,7 +40,7 @@ struct EvalLinear: ParsableCommand {
         do {
             result = try probe.run(train: train.features, trainLabels: train.labels, test: test.features, testLabels: test.labels,
                                    classes: classes) { epoch, loss in
-                if !quiet && ((epoch + 1) % report == 0 || epoch == 0) {
+                if !quiet && ProcessGroup.world.isMain && ((epoch + 1) % report == 0 || epoch == 0) {
                     FileHandle.standardError.write(Data(String(format: "epoch %d/%d  loss %.4f\n", epoch + 1, epochs, loss).utf8))
                 }
             }

@@ -42,8 +42,12 @@ struct SSLRun: ParsableCommand {
         }
         do {
             var command = try parseAsRoot(joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
-            if group.isDistributed, !(command is Train) {
-                throw CommandFailure(message: "under mpirun only training runs data-parallel; run this command as one process (without mpirun)")
+            if group.isDistributed {
+                guard command is Train || command is EvalKNN || command is EvalLinear else {
+                    throw CommandFailure(message: "under mpirun only training, `eval knn` and `eval linear` run data-parallel; run this command as one process (without mpirun)")
+                }
+                // Rank 0 speaks for the job; the others' errors still reach stderr.
+                if !group.isMain { _ = freopen("/dev/null", "w", stdout) }
             }
             try command.run()
             group.finalize()

@@ -19,8 +19,12 @@ struct Sweep: ParsableCommand {
         --eval-data is given, the linear-probe top-1 with --linear, images/s), runs.csv (one row per run) and
         plot-<key>.png (the main metric against each swept key).
         Arguments after `--` are passed to every training run.
+        On a cluster: --launcher slurm writes OUT/sweep.sbatch, a Slurm job array with one task per run that calls this
+        same command with --cell K (one run, then the results rewritten from every finished run); --collect
+        assembles the results from the run folders at any time.
         Example:
           ssl-run sweep --config templates/recipes/simclr-cifar-small.yaml --grid method.temperature=0.1,0.2,0.5 --seeds 2 --jobs 2 --epochs 3 --out sweeps/simclr-temperature
+          ssl-run sweep --config templates/recipes/simclr-cifar-small.yaml --grid method.temperature=0.1,0.2,0.5 --seeds 3 --out sweeps/t --launcher slurm --cpus-per-task 8
         """))
 
     @Option(help: ArgumentHelp("A key and its values, e.g. method.temperature=0.1,0.2,0.5 (repeatable; the runs are the Cartesian product).",
@@ -37,6 +41,15 @@ struct Sweep: ParsableCommand {
     @Option(help: "Linear probe test folder (default: the run's eval.data).") var linearTest: String?
     @Option(help: "Linear probe epochs.") var linearEpochs: Int = 100
     @Flag(help: "Only list the runs and their state.") var dryRun = false
+    @Option(help: "local: child processes here, --jobs at a time; slurm: write OUT/sweep.sbatch (a job array, one task per run) and exit.")
+    var launcher: String = "local"
+    @Option(help: "slurm: CPUs per array task (each run's threads).") var cpusPerTask: Int = 4
+    @Option(help: "slurm: time limit per task (sbatch --time, e.g. 04:00:00).") var time: String?
+    @Option(help: "slurm: partition (sbatch --partition).") var partition: String?
+    @Option(help: "Train only run K (0-based, as --dry-run lists them; a Slurm array task passes its index), then rewrite the results from every finished run.")
+    var cell: Int?
+    @Flag(help: "Only assemble results.csv, results.md and the plots from the run folders (unfinished runs are counted, not waited for).")
+    var collect = false
     @OptionGroup var pluginOptions: PluginOptions
     @Argument(parsing: .postTerminator, help: "Extra arguments for every training run (after --).") var extra: [String] = []
 
@@ -66,8 +79,26 @@ struct Sweep: ParsableCommand {
         print("sweep \(title): \(plan.trials.count) runs (\(plan.trials.count / plan.seeds.count) configurations × \(plan.seeds.count) seeds); "
               + "\(finished) finished, \(partial) to resume, \(plan.trials.count - finished - partial) to start")
         if dryRun {
-            for (t, s) in zip(plan.trials, states) { print("  \(t.name): \(describe(s))") }
+            for (i, (t, s)) in zip(plan.trials, states).enumerated() { print("  [\(i)] \(t.name): \(describe(s))") }
             return
+        }
+        switch launcher {
+        case "local": break
+        case "slurm": return try writeSlurmScript(plan: plan, outDir: outDir, title: title)
+        default: throw CommandFailure(message: "--launcher '\(launcher)' is not a launcher: use local or slurm")
+        }
+        if collect {
+            let results = SweepResults(plan: plan, dir: outDir)
+            do { try results.write(to: outDir, title: title, command: command) } catch { throw CommandFailure(message: "\(error)") }
+            print("results: \(outDir.appendingPathComponent("results.md").path) (\(results.runs.filter(\.isFinished).count) of \(results.runs.count) finished)")
+            return
+        }
+        var trials = plan.trials
+        if let cell {
+            guard plan.trials.indices.contains(cell) else {
+                throw CommandFailure(message: "--cell \(cell) is not a run of this sweep: it has \(plan.trials.count) (0 to \(plan.trials.count - 1); see --dry-run)")
+            }
+            trials = [plan.trials[cell]]
         }
 
         let cores = pluginOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount
@@ -78,9 +109,9 @@ struct Sweep: ParsableCommand {
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = jobs
         let progress = Counter()
-        let total = plan.trials.count
+        let total = trials.count
         let sweepStart = Date()
-        for trial in plan.trials {
+        for trial in trials {
             queue.addOperation {
                 guard Sweep.interrupted == 0 else { return }
                 let dir = outDir.appendingPathComponent(trial.name)
@@ -107,6 +138,13 @@ struct Sweep: ParsableCommand {
                      results.runs.filter(\.isFinished).count, failedCount, Date().timeIntervalSince(sweepStart)))
         print(results.markdown(title: title, command: nil, plots: []).split(separator: "\n").filter { $0.hasPrefix("|") || $0.hasPrefix("Best") }.joined(separator: "\n"))
         if Sweep.interrupted > 0 { throw CommandFailure(message: "sweep interrupted; rerun the same command to continue it", code: 130) }
+        if let cell {
+            let mine = results.runs[cell]
+            if mine.error != nil || !mine.isFinished {
+                throw CommandFailure(message: "run \(cell) (\(plan.trials[cell].name)) did not finish: \(mine.error ?? "see its sweep.log"); submitting the task again resumes it")
+            }
+            return
+        }
         if failedCount > 0 {
             throw CommandFailure(message: "\(failedCount) run(s) failed (see results.md and each run's sweep.log); rerun the same command to retry them")
         }

@@ -49,6 +49,46 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: state.path)[.modificationDate] as? Date, before)
     }
 
+    /// `--launcher slurm` writes a job array; its tasks are run here as Slurm runs them — the script under
+    /// bash with SLURM_ARRAY_TASK_ID and SLURM_CPUS_PER_TASK set (no Slurm controller in the test) — and
+    /// the results fill in as cells end; a requeued task of a finished run skips it.
+    func testASlurmJobArrayRunsOneCellPerTaskAndFillsInTheResults() throws {
+        let dir = try SSLRun.temporaryDirectory("sweep-slurm")
+        let out = dir.appendingPathComponent("sweep")
+        let args = ["sweep", "--method", "simclr", "--grid", "method.temperature=0.1,0.5", "--seeds", "2", "--epochs", "1",
+                    "--out", out.path] + Array(SSLRun.tiny.dropLast())
+        let w = try SSLRun.run(args + ["--launcher", "slurm", "--cpus-per-task", "2", "--time", "00:30:00", "--jobs", "2"], cwd: dir)
+        XCTAssertEqual(w.status, 0, w.all)
+        XCTAssertTrue(w.stdout.contains("submit: sbatch \(out.path)/sweep.sbatch"), w.stdout)
+        let scriptURL = out.appendingPathComponent("sweep.sbatch")
+        let script = try String(contentsOf: scriptURL, encoding: .utf8)
+        for line in ["#SBATCH --array=0-3", "#SBATCH --cpus-per-task=2", "#SBATCH --time=00:30:00", "#SBATCH --requeue",
+                     "--cell \"${SLURM_ARRAY_TASK_ID", "cd \(dir.path)"] {
+            XCTAssertTrue(script.contains(line), "\(line) in\n\(script)")
+        }
+        XCTAssertFalse(script.contains("--launcher") || script.contains("--jobs"), script)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("temperature=0.1_seed=0").path), "nothing trained yet")
+        func task(_ k: Int) throws -> SSLRun.Result {
+            try SSLRun.exec(URL(fileURLWithPath: "/bin/bash"), [scriptURL.path],
+                            env: ["SLURM_ARRAY_TASK_ID": "\(k)", "SLURM_CPUS_PER_TASK": "1", "SLURM_ARRAY_JOB_ID": "7"])
+        }
+        for k in [2, 0] { let r = try task(k); XCTAssertEqual(r.status, 0, r.all) }
+        var md = try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("4 runs: 2 finished, 0 failed, 2 not finished"), md)
+        for k in [3, 1] { let r = try task(k); XCTAssertEqual(r.status, 0, r.all) }
+        md = try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("4 runs: 4 finished, 0 failed."), md)
+        XCTAssertEqual(try csvRows(out.appendingPathComponent("results.csv")).count, 3)
+        let requeued = try task(0)
+        XCTAssertEqual(requeued.status, 0, requeued.all)
+        XCTAssertTrue(requeued.stdout.contains("already finished"), requeued.stdout)
+        let outside = try SSLRun.run(args + ["--cell", "4"], cwd: dir)
+        XCTAssertNotEqual(outside.status, 0)
+        XCTAssertTrue(outside.stderr.contains("--cell 4 is not a run of this sweep: it has 4"), outside.all)
+        let collected = try SSLRun.run(args + ["--collect"], cwd: dir)
+        XCTAssertTrue(collected.stdout.contains("4 of 4 finished"), collected.all)
+    }
+
     func testAFailedRunIsReportedAndTheOthersContinue() throws {
         let dir = try SSLRun.temporaryDirectory("sweepfail")
         let out = dir.appendingPathComponent("sweep")
