@@ -15,6 +15,9 @@ struct Train: ParsableCommand {
         trains into a folder at a time. Given no data (no --data, data.path or --config), a run is the two-minute
         demo: the named method and backbone on small synthetic shapes, kNN on held-out shapes before and after, and
         the way to the full recipe; --paper-settings trains with the method's full settings instead.
+        Under `mpirun -np N` the run is data-parallel: data.batch_size is the global batch, split among the ranks;
+        gradients are averaged, whole-batch losses gather every rank's embeddings, train.sync_bn: true synchronises
+        batch norm, rank 0 writes the run folder (README: Run on a cluster).
         """))
 
     @OptionGroup(title: "What to train") var training: RunOptions
