@@ -80,30 +80,9 @@ public final class Trainer {
     /// the same checkpoint read-only, and each loads its shard of every global batch of `data.batch_size`.
     func prepare() throws -> (TrainingLoop, StartPosition) {
         let group = ProcessGroup.world, isMain = group.isMain
-        var dataset: (any Dataset)?
-        let config = try RunConfiguration(spec: spec, registry: registry, outputDirectory: outDir) { s in
-            let data = try Trainer.makeDataset(path: s.dataPath, skipBad: s.skipBad, syntheticCount: s.syntheticCount,
-                                               syntheticSize: s.syntheticSize, seed: s.seed)
-            dataset = data
-            let batches = DataLoader.batchesPerEpoch(images: data.count, batchSize: s.batchSize, dropLast: s.dropLast)
-            guard batches >= 1 else {
-                throw RunError.data("the dataset has \(data.count) images, fewer than one batch of \(s.batchSize): lower --batch-size")
-            }
-            if group.isDistributed, s.batchSize % group.size != 0 || s.batchSize / group.size < 1 {
-                throw ConfigError.invalidValue(path: "data.batch_size", detail: "is \(s.batchSize), the global batch, which does not split evenly among the \(group.size) ranks of this job: use a multiple of \(group.size)")
-            }
-            if !s.dropLast, data.count % s.batchSize == 1 {
-                throw ConfigError.invalidValue(path: "data.drop_last", detail: "is false, so the last batch of each epoch would hold 1 of the \(data.count) images (batch-norm statistics and contrastive pairs need at least 2): set data.drop_last: true or another data.batch_size")
-            }
-            return Swift.max(batches / s.accumulate, 1)
-        }
+        let (config, dataset) = try configure(group)
         method = config.method
-        if isMain {
-            do { try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true) } catch {
-                throw RunError.io(path: outDir.path, detail: "cannot create the run folder: \(error.localizedDescription) (choose a writable --out)")
-            }
-            folderLock = try RunFolderLock(runDirectory: outDir)
-        }
+        if isMain { try openRunFolder() }
         let checkpoints = RunCheckpoints(runDirectory: outDir, config: config, resuming: resume)
         checkpoints.writes = isMain
         let metricsURL = outDir.appendingPathComponent("metrics.jsonl")
@@ -117,17 +96,54 @@ public final class Trainer {
         }
         let log = try MetricsLog(url: metricsURL, writes: isMain)
         try log.tensorBoard?.logConfiguration(of: outDir, step: start.step)
+        let loop = try makeLoop(config, dataset, log: log, checkpoints: checkpoints, step: start.step, group: group)
+        return (loop, start)
+    }
+
+    /// The run's configuration, built around its dataset (whose size fixes the steps per epoch).
+    func configure(_ group: ProcessGroup) throws -> (RunConfiguration, any Dataset) {
+        var dataset: (any Dataset)?
+        let config = try RunConfiguration(spec: spec, registry: registry, outputDirectory: outDir) { s in
+            let data = try Trainer.makeDataset(path: s.dataPath, skipBad: s.skipBad, syntheticCount: s.syntheticCount,
+                                               syntheticSize: s.syntheticSize, seed: s.seed)
+            dataset = data
+            let batches = DataLoader.batchesPerEpoch(images: data.count, batchSize: s.batchSize, dropLast: s.dropLast)
+            guard batches >= 1 else {
+                throw RunError.data("the dataset has \(data.count) images, fewer than one batch of \(s.batchSize): lower --batch-size")
+            }
+            if group.isDistributed, s.batchSize % group.size != 0 {
+                throw ConfigError.invalidValue(path: "data.batch_size", detail: "is \(s.batchSize), the global batch, which does not split evenly among the \(group.size) ranks of this job: use a multiple of \(group.size)")
+            }
+            if !s.dropLast, data.count % s.batchSize == 1 {
+                throw ConfigError.invalidValue(path: "data.drop_last", detail: "is false, so the last batch of each epoch would hold 1 of the \(data.count) images (batch-norm statistics and contrastive pairs need at least 2): set data.drop_last: true or another data.batch_size")
+            }
+            return Swift.max(batches / s.accumulate, 1)
+        }
+        return (config, dataset!)
+    }
+
+    /// Creates and locks the run folder: one process trains into a folder at a time.
+    func openRunFolder() throws {
+        do { try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true) } catch {
+            throw RunError.io(path: outDir.path, detail: "cannot create the run folder: \(error.localizedDescription) (choose a writable --out)")
+        }
+        folderLock = try RunFolderLock(runDirectory: outDir)
+    }
+
+    /// The loader (this rank's shard of every global batch) and the loop, data-parallel under mpirun.
+    func makeLoop(_ config: RunConfiguration, _ dataset: any Dataset, log: MetricsLog, checkpoints: RunCheckpoints,
+                  step: Int, group: ProcessGroup) throws -> TrainingLoop {
         let s = config.settings
-        let loader = try DataLoader(dataset: dataset!, transform: config.method.views, batchSize: s.batchSize / group.size,
+        let loader = try DataLoader(dataset: dataset, transform: config.method.views, batchSize: s.batchSize / group.size,
                                     shuffle: true, dropLast: s.dropLast, seed: s.seed, workers: s.workers, prefetch: s.prefetch,
                                     skipBadImages: s.skipBad, shard: (group.rank, group.size))
-        let loop = TrainingLoop(config: config, loader: loader, log: log, checkpoints: checkpoints, reporter: reporter, step: start.step)
+        let loop = TrainingLoop(config: config, loader: loader, log: log, checkpoints: checkpoints, reporter: reporter, step: step)
         if group.isDistributed {
             let parallel = DataParallel(method: config.method, group: group, syncBatchNorm: s.syncBatchNorm)
             parallel.broadcastState()
             loop.dataParallel = parallel
         }
-        return (loop, start)
+        return loop
     }
 
     /// Resuming: loads the last checkpoint into the method, optimizer and schedule, and cuts

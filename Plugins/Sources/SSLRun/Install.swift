@@ -47,7 +47,7 @@ struct Install: ParsableCommand {
     /// The framework's C modules. Its Swift modules import them `internal`, but a client of a module built
     /// without library evolution still loads them (for type layouts), so the SDK carries their headers
     /// and one module map (found through the same `-I` as the Swift modules' `include` folder).
-    static let cModules = ["CBLASLoader", "CDNNLConv", "CKernels", "CImageCodec"]
+    static let cModules = ["CBLASLoader", "CMPILoader", "CDNNLConv", "CKernels", "CImageCodec"]
 
     func installCModuleHeaders(into include: URL) throws {
         let fm = FileManager.default

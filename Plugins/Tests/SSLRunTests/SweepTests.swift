@@ -89,6 +89,28 @@ final class SweepTests: XCTestCase {
         XCTAssertTrue(collected.stdout.contains("4 of 4 finished"), collected.all)
     }
 
+    /// The same job array on a real Slurm: a private single-node cluster (slurmctld, slurmd, munge)
+    /// started by the test; `sbatch` runs the tasks, which fill in the results.
+    func testARealSingleNodeSlurmRunsTheJobArray() throws {
+        if let reason = SingleNodeSlurm.available { throw XCTSkip(reason) }
+        let dir = try SSLRun.temporaryDirectory("sweep-real-slurm")
+        let slurm = try SingleNodeSlurm(dir: dir.appendingPathComponent("slurm"))
+        defer { slurm.stop() }
+        let out = dir.appendingPathComponent("sweep")
+        let args = ["sweep", "--method", "simclr", "--grid", "method.temperature=0.1,0.5", "--seeds", "1", "--epochs", "1",
+                    "--out", out.path] + Array(SSLRun.tiny.dropLast())
+        let w = try SSLRun.run(args + ["--launcher", "slurm", "--cpus-per-task", "1"], cwd: dir)
+        XCTAssertEqual(w.status, 0, w.all)
+        let submit = try slurm.run("/usr/bin/sbatch", [out.appendingPathComponent("sweep.sbatch").path])
+        XCTAssertEqual(submit.status, 0, submit.all)
+        XCTAssertTrue(submit.stdout.contains("Submitted batch job"), submit.all)
+        XCTAssertTrue(slurm.waitForEmptyQueue(timeout: 300), "the array did not finish: \(slurm.log("slurmctld.log").suffix(2000))")
+        let md = try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("2 runs: 2 finished, 0 failed."), md)
+        let logs = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix("slurm-") && $0.hasSuffix(".out") }
+        XCTAssertEqual(logs.count, 2, "one Slurm output file per array task: \(logs)")
+    }
+
     func testAFailedRunIsReportedAndTheOthersContinue() throws {
         let dir = try SSLRun.temporaryDirectory("sweepfail")
         let out = dir.appendingPathComponent("sweep")
