@@ -1,6 +1,6 @@
 """The Lightly 1.6 side of the fidelity recipes for methods ../shared/peer/lightly_knn.py does not have,
-written in its pattern and run through its main() (same data, ResNet-18, SGD, schedule, kNN; mocov3 on its ViT-T/4
-with AdamW, as its dino-vit):
+written in its pattern and run through its main() (same data, ResNet-18, SGD, schedule, kNN; mocov3 and simmim on its
+ViT-T/4 with AdamW, as its dino-vit and mae):
 
     $PEER/bin/python Tests/Fixtures/lightly_extra_methods.py --method simsiam --width 0.25 --epochs 12 \\
         --train ../shared/data/cifar10/train --test ../shared/data/cifar10/test --seed 0
@@ -26,10 +26,12 @@ from lightly.models.modules.heads import (BarlowTwinsProjectionHead, NNCLRPredic
                                           SimSiamPredictionHead, SimSiamProjectionHead, SwaVProjectionHead,
                                           SwaVPrototypes, VICRegProjectionHead)
 from lightly.models.modules.nn_memory_bank import NNMemoryBankModule  # noqa: E402
+from lightly.models import utils  # noqa: E402
+from lightly.models.modules import MaskedVisionTransformerTIMM  # noqa: E402
 from lightly.models.utils import deactivate_requires_grad, update_momentum  # noqa: E402
 from lightly.utils.scheduler import cosine_schedule  # noqa: E402
 from lightly.transforms import (BYOLTransform, BYOLView1Transform, BYOLView2Transform,  # noqa: E402
-                                SimCLRTransform, SimSiamTransform, SwaVTransform)
+                                MAETransform, SimCLRTransform, SimSiamTransform, SwaVTransform)
 
 
 def simsiam(bb, dim):
@@ -170,6 +172,28 @@ def mocov3(bb, dim):
     return tf, [proj, pred], step
 
 
+def simmim(bb, dim):
+    """SimMIM (Xie et al. 2022, arXiv:2111.09886) on the ViT-T/4 (lightly_knn.vit_t4) as Lightly's
+    benchmarks/imagenet/vitb16/simmim.py, the CPU recipe templates/recipes/simmim-vit-cifar-small.yaml:
+    MaskedVisionTransformerTIMM(vit=bb) (MAE init, fixed sine-cosine position embedding, zero mask token);
+    utils.random_grid_token_mask(mask_ratio=0.6, grid_size=2) (10 of the 16 cells of 2x2 patches masked); every token
+    encoded, the masked ones replaced by the mask token; decoder nn.Linear(192, 4*4*3) on the masked tokens;
+    nn.L1Loss() against patchify(x, 4)[idx_mask - 1]; MAETransform(input_size=32, min_scale=0.67). Optimiser
+    (OPTIMIZERS): AdamW lr 1e-3 (as the MAE recipe; the benchmark's 1e-4 * bs/256 is for 100 epochs), betas
+    (0.9, 0.999), weight decay 0.05 on every parameter, 5 warm-up epochs then cosine."""
+    enc = MaskedVisionTransformerTIMM(vit=bb)
+    seq = bb.patch_embed.num_patches + 1
+    dec = nn.Linear(dim, 4 * 4 * 3)
+    crit = nn.L1Loss()
+
+    def step(views, epoch):
+        x = views[0]
+        _, idx_mask = utils.random_grid_token_mask(size=(len(x), seq), mask_ratio=0.6, grid_size=2, device=x.device)
+        pred = dec(utils.get_at_index(enc.encode(images=x, idx_mask=idx_mask), idx_mask))
+        return crit(pred, utils.get_at_index(utils.patchify(x, 4), idx_mask - 1))
+    return (lambda: MAETransform(input_size=32, min_scale=0.67)), [enc, dec], step
+
+
 lightly_knn.METHODS["simsiam"] = simsiam
 lightly_knn.METHODS["swav"] = swav
 lightly_knn.METHODS["nnclr"] = nnclr
@@ -180,6 +204,9 @@ lightly_knn.METHODS["vicreg"] = vicreg
 lightly_knn.METHODS["mocov3"] = mocov3
 lightly_knn.BACKBONES["mocov3"] = lightly_knn.vit_t4
 lightly_knn.OPTIMIZERS["mocov3"] = ("adamw", lambda bs: 1.5e-4 * bs / 256, 0.1, 5)
+lightly_knn.METHODS["simmim"] = simmim
+lightly_knn.BACKBONES["simmim"] = lightly_knn.vit_t4
+lightly_knn.OPTIMIZERS["simmim"] = ("adamw", lambda bs: 1e-3, 0.05, 5)
 
 if __name__ == "__main__":
     lightly_knn.main()

@@ -5,14 +5,14 @@ import XCTest
 /// (sized by `ssl-run defaults M --demo`), a run given no data ends with kNN before/after and the way
 /// to the full recipe, and --paper-settings turns it off.
 final class DemoTests: XCTestCase {
-    static let methods = ["simclr", "moco", "mocov3", "byol", "simsiam", "barlowtwins", "vicreg", "dcl", "dclw", "nnclr", "swav", "rotation", "jigsaw", "dino", "mae"]
+    static let methods = ["simclr", "moco", "mocov3", "byol", "simsiam", "barlowtwins", "vicreg", "dcl", "dclw", "nnclr", "swav", "rotation", "jigsaw", "dino", "mae", "simmim"]
 
     func testEveryBuiltInMethodHasADemoOnResNet18AndViTS() throws {
         for method in Self.methods {
             for backbone in ["resnet18", "vit-s"] {
                 let r = try SSLRun.run(["defaults", method, "--demo", "--backbone", backbone])
-                if method == "mae" && backbone == "resnet18" {
-                    // MAE masks ViT patches: a clear refusal, not a demo.
+                if ["mae", "simmim", "ibot"].contains(method) && backbone == "resnet18" {
+                    // MAE, SimMIM and iBOT mask ViT patches: a clear refusal, not a demo.
                     XCTAssertEqual(r.status, 1, r.all)
                     XCTAssertTrue(r.stderr.contains("backbone") && r.stderr.lowercased().contains("vit"), r.all)
                     continue

@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 import Pretext
 
-/// DINO, MAE and MoCo v3 through the real binary and their plugins: tiny runs on 16 px synthetic images
+/// DINO, MAE, MoCo v3 and SimMIM through the real binary and their plugins: tiny runs on 16 px synthetic images
 /// with a ViT-T/4 (a 4×4 patch grid), checking the loss, the logged teacher entropy, MAE's reconstruction
-/// images, MoCo v3's frozen patch projection, exact resume and export.
+/// images, MoCo v3's frozen patch projection, SimMIM's mask token, exact resume and export.
 final class TransformerMethodTests: XCTestCase {
     /// A ViT-T with 4 px patches on 16 px synthetic images, 32 images in batches of 8.
     static let tinyViT = ["--backbone", "vit-t", "--set", "backbone.patch_size=4", "--set", "backbone.image_size=16",
@@ -187,8 +187,64 @@ final class TransformerMethodTests: XCTestCase {
         XCTAssertTrue(sizes.stderr.contains("method.prediction.output_dim"), sizes.all)
     }
 
+    /// SimMIM on the tiny ViT: finite L1 losses, the mask token (zeros at the start) trained and kept out of
+    /// weight decay, the fixed position embedding untouched, exact resume, export of the encoder, and the
+    /// refusals of a ResNet, of masking cells that do not tile the patch grid and of views of another size.
+    func testSimMIMTrainsTheMaskTokenResumesExactlyAndExports() throws {
+        let dir = try SSLRun.temporaryDirectory("simmim")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let common = ["--method", "simmim", "--set", "optimizer.lr=0.001", "--set", "train.keep_epoch_checkpoints=false"] + Self.tinyViT + ["--epochs", "2"]
+        func weights(_ run: URL) throws -> [(key: String, tensor: Tensor)] {
+            try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
+        }
+        let straight = dir.appendingPathComponent("straight")
+        let a = try SSLRun.run(common + ["--out", straight.path])
+        XCTAssertEqual(a.status, 0, a.all)
+        let steps = try stepRecords(straight)
+        XCTAssertEqual(steps.count, 8, "one record per step")
+        for rec in steps {
+            // Mean absolute error of normalised pixels: about 1 for an untrained model.
+            let loss = try XCTUnwrap(rec["loss"] as? Double)
+            XCTAssertTrue(loss.isFinite && loss > 0.1 && loss < 3, "\(rec)")
+        }
+        let wa = try weights(straight)
+        let w = Dictionary(uniqueKeysWithValues: wa.map { ($0.key, $0.tensor) })
+        let token = try XCTUnwrap(w["mask_token.mask_token"], "\(w.keys.sorted())")
+        XCTAssertEqual(token.shape, [1, 1, 192])
+        XCTAssertGreaterThan(token.scalars.map(abs).max() ?? 0, 1e-5, "the mask token (zeros at the start) is trained")
+        XCTAssertEqual(w["decoder.weight"]?.shape, [48, 192], "Linear(width, 4 x 4 x 3)")
+        XCTAssertEqual(w["backbone.pos_embed"]?.scalars, PositionEmbedding.sinCos2D(dim: 192, gridSize: 4).scalars)
+        let exported = try SSLRun.run(["export", straight.path, "--out", dir.appendingPathComponent("w.safetensors").path])
+        XCTAssertEqual(exported.status, 0, exported.all)
+        let e = try SafeTensors.read(from: dir.appendingPathComponent("w.safetensors")).dictionary
+        XCTAssertEqual(e["blocks.0.attn.qkv.weight"]?.scalars, w["backbone.blocks.0.attn.qkv.weight"]?.scalars, "the encoder is exported")
+        XCTAssertNil(e["mask_token"] ?? e["mask_token.mask_token"])
+        // Defaults: biases, norms and the mask token without weight decay (ParameterGroup.isNoDecay); MAETransform(min_scale=0.67).
+        let config = try String(contentsOf: straight.appendingPathComponent("config.yaml"), encoding: .utf8)
+        XCTAssertTrue(config.contains("exclude_bias_and_norm: true") && config.contains("min_scale: 0.67"), config)
+
+        let split = dir.appendingPathComponent("split")
+        let b1 = try SSLRun.run(common + ["--stop-after", "1", "--out", split.path])
+        XCTAssertEqual(b1.status, 0, b1.all)
+        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
+        XCTAssertEqual(b2.status, 0, b2.all)
+        let wb = try weights(split)
+        XCTAssertEqual(wa.map(\.key), wb.map(\.key))
+        for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(k) differs after resume") }
+
+        let resnet = try SSLRun.run(["--method", "simmim", "--epochs", "1", "--out", dir.appendingPathComponent("resnet").path] + SSLRun.tiny)
+        XCTAssertEqual(resnet.status, 1)
+        XCTAssertTrue(resnet.stderr.contains("needs a ViT backbone"), resnet.all)
+        let cell = try SSLRun.run(common + ["--set", "method.mask_cell=3", "--out", dir.appendingPathComponent("cell").path])
+        XCTAssertEqual(cell.status, 1, cell.all)
+        XCTAssertTrue(cell.stderr.contains("mask_cell") && cell.stderr.contains("multiple"), cell.all)
+        let size = try SSLRun.run(common + ["--set", "views.input_size=32", "--out", dir.appendingPathComponent("size").path])
+        XCTAssertEqual(size.status, 1, size.all)
+        XCTAssertTrue(size.stderr.contains("views.input_size"), size.all)
+    }
+
     func testDefaultsAreCommentedYAML() throws {
-        for method in ["dino", "mae", "mocov3"] {
+        for method in ["dino", "mae", "mocov3", "simmim"] {
             let r = try SSLRun.run(["defaults", method])
             XCTAssertEqual(r.status, 0, r.all)
             // The method's own layer follows the built-in defaults: its last `method:` section onwards.
