@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "PretextKit", dependencies: ["PretextCore"]),
         .target(name: "PretextRunner", dependencies: ["PretextKit"]),
         .target(name: "PretextMaskedModeling", dependencies: ["PretextKit"]),
-        .target(name: "PretextSelfDistillation", dependencies: ["PretextKit"]),
+        .target(name: "PretextSelfDistillation", dependencies: ["PretextKit", "PretextMaskedModeling"]),
         // The plugin-facing umbrella (everything but the runner); part of the same dynamic library.
         .target(name: "PretextSDK", dependencies: ["PretextTensor", "PretextNN", "PretextData", "PretextCore", "PretextKit"]),
         // The library's SONAME (libPretext.so): a plugin built against the installed SDK records it as

@@ -5,7 +5,7 @@ import XCTest
 /// (sized by `ssl-run defaults M --demo`), a run given no data ends with kNN before/after and the way
 /// to the full recipe, and --paper-settings turns it off.
 final class DemoTests: XCTestCase {
-    static let methods = ["simclr", "moco", "mocov3", "byol", "simsiam", "barlowtwins", "vicreg", "dcl", "dclw", "nnclr", "swav", "rotation", "jigsaw", "dino", "mae", "simmim"]
+    static let methods = ["simclr", "moco", "mocov3", "byol", "simsiam", "barlowtwins", "vicreg", "dcl", "dclw", "nnclr", "swav", "rotation", "jigsaw", "dino", "mae", "simmim", "ibot"]
 
     func testEveryBuiltInMethodHasADemoOnResNet18AndViTS() throws {
         for method in Self.methods {
@@ -18,7 +18,7 @@ final class DemoTests: XCTestCase {
                     continue
                 }
                 XCTAssertEqual(r.status, 0, "\(method) on \(backbone): \(r.all)")
-                let count = method == "dino" ? 512 : backbone == "vit-s" ? 512 : 768   // DINO's demo sets its own
+                let count = ["dino", "ibot"].contains(method) ? 512 : backbone == "vit-s" ? 512 : 768   // DINO's and iBOT's demos set their own
                 for expected in ["synthetic_size: 32", "synthetic_count: \(count)", "data: synthetic", "demo: true"] {
                     XCTAssertTrue(r.stdout.contains(expected), "\(method) on \(backbone) lacks '\(expected)': \(r.stdout)")
                 }
