@@ -111,6 +111,14 @@ final class SimMIMPartsTests: XCTestCase {
         XCTAssertLessThan(after.item, loss.item)
     }
 
+    /// The mask token is a no-decay parameter (biases, norms and the ViT's tokens are exempt from weight decay).
+    func testTheMaskTokenIsExemptFromWeightDecay() throws {
+        let groups = ParameterGroup.decayAndNoDecay(MaskToken(dim: 8), prefix: "mask_token")
+        XCTAssertEqual(groups.map(\.name), ["mask_token.no_decay"])
+        XCTAssertEqual(groups[0].parameters.map(\.key), ["mask_token.mask_token"])
+        XCTAssertEqual(groups[0].weightDecay, 0)
+    }
+
     func testSimMIMLossIsTheMeanAbsoluteErrorAndRejectsMismatchedShapes() throws {
         let p = Tensor(shape: [1, 2, 2], scalars: [1, -2, 0.5, 3], requiresGrad: true), t = Tensor(shape: [1, 2, 2], scalars: [0, 0, 1, 3])
         let l = try SimMIMLoss()([p, t])

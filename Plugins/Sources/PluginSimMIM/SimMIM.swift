@@ -44,7 +44,8 @@ public final class SimMIM: Method {
             model = try SimMIMModel(encoder: vit, maskToken: MaskToken(dim: vit.dim), decoder: Linear(vit.dim, pixels, rng: &b.context.rng),
                                     maskRatio: ratio, maskCell: cell)
         } catch {
-            throw ConfigError.invalidValue(path: "method.mask_ratio", detail: "mask_ratio \(ratio) with mask_cell \(cell) on the ViT's \(vit.gridSize)×\(vit.gridSize) patch grid: \(error)")
+            let key = vit.gridSize % cell == 0 ? "method.mask_ratio" : "method.mask_cell"
+            throw ConfigError.invalidValue(path: key, detail: "mask_ratio \(ratio) with mask_cell \(cell) on the ViT's \(vit.gridSize)×\(vit.gridSize) patch grid: \(error)")
         }
         guard let l = try b.makeLoss("simmim") as? SimMIMLoss else {
             throw ConfigError.invalidValue(path: "method", detail: "the registered 'simmim' loss is not Pretext's SimMIMLoss")
