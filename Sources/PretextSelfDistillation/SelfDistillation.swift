@@ -10,17 +10,22 @@ extension DINOHead: Head {}
 /// loss (`DINOLoss`), iBOT's `ibot-patch` loss (`IBOTPatchLoss`) and forward (`IBOTModel`), `MultiCrop`
 /// and the teacher-temperature schedule (`MethodBuilder.teacherTemperatureSchedule`). An opt-in module of
 /// the framework's library, outside the plugin umbrella `PretextSDK`: a plugin imports it and calls
-/// `register(in:)` from its registration function (the DINO and iBOT plugins do). Registration skips the
-/// names another plugin already registered from this module, so both load side by side.
+/// `register(in:)` (DINO's preset, head and loss: the DINO and iBOT plugins) or `registerIBOT(in:)` from its
+/// registration function. Registration skips the names another plugin already registered from this module,
+/// so both load side by side.
 public enum SelfDistillation {
-    public static func register(in r: Registry) throws {
-        if r.entry(.loss, "ibot-patch") == nil {
-            try r.registerLoss("ibot-patch", summary: "iBOT masked-patch self-distillation: centred teacher vs student cross-entropy per masked patch (Zhou et al. 2022)") { c, _ in
-                try IBOTPatchLoss(outputDim: try c.section("head").int("output_dim", 65536, "number of prototypes (the DINO head's output size)"),
-                                  studentTemp: try c.float("student_temp", 0.1, "student temperature"),
-                                  centerMomentum: try c.float("patch_center_momentum", 0.9, "momentum of the patch-output centre"))
-            }
+    /// iBOT's `ibot-patch` loss (the iBOT plugin also calls `register(in:)` for DINO's preset, head and loss).
+    public static func registerIBOT(in r: Registry) throws {
+        guard r.entry(.loss, "ibot-patch") == nil else { return }
+        try r.registerLoss("ibot-patch", summary: "iBOT masked-patch self-distillation: centred teacher vs student cross-entropy per masked patch (Zhou et al. 2022)") { c, _ in
+            try IBOTPatchLoss(outputDim: try c.section("head").int("output_dim", 65536, "number of prototypes (the DINO head's output size)"),
+                              studentTemp: try c.float("student_temp", 0.1, "student temperature"),
+                              centerMomentum: try c.float("patch_center_momentum", 0.9, "momentum of the patch-output centre"))
         }
+    }
+
+    /// DINO's `dino` view preset, head and loss.
+    public static func register(in r: Registry) throws {
         guard r.entry(.transform, "dino") == nil, r.entry(.head, "dino") == nil, r.entry(.loss, "dino") == nil else { return }
         try r.registerViewPreset("dino", summary: "DINO multi-crop: 2 global + N local crops", dinoViews)
         try r.registerHead("dino", summary: "DINO head: MLP, bottleneck, L2-normalise, weight-normalised prototypes") { c, inDim, ctx in

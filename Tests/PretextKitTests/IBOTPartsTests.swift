@@ -53,6 +53,25 @@ final class IBOTPartsTests: XCTestCase {
         XCTAssertThrowsError(try IBOTPatchLoss(outputDim: 4, centerMomentum: 2))
     }
 
+    /// `registerIBOT` adds the `ibot-patch` loss, read from the method section (head.output_dim, student_temp,
+    /// patch_center_momentum); DINO's names registered by another plugin are skipped, not refused.
+    func testRegistrationAddsThePatchLoss() throws {
+        let r = Registry()
+        try Builtins.register(in: r)
+        try r.transaction(source: "dino.so") { try SelfDistillation.register(in: r) }
+        try r.transaction(source: "ibot.so") {
+            try SelfDistillation.register(in: r)
+            try SelfDistillation.registerIBOT(in: r)
+        }
+        XCTAssertEqual(r.entry(.loss, "dino")?.source, "dino.so")
+        XCTAssertEqual(r.entry(.loss, "ibot-patch")?.source, "ibot.so")
+        let c = ConfigSection(path: "method", values: ["head": .map(["output_dim": .int(32)]), "patch_center_momentum": .double(0.8)])
+        let l = try XCTUnwrap(try r.makeLoss("ibot-patch", c, BuildContext(registry: r, seed: 0)) as? IBOTPatchLoss)
+        XCTAssertEqual(l.outputDim, 32)
+        XCTAssertEqual(l.centerMomentum, 0.8)
+        XCTAssertEqual(l.studentTemp, 0.1)
+    }
+
     static func head(_ v: Any?, normLastLayer: Bool) throws -> DINOHead {
         var rng = RNG(seed: 1)
         let h = DINOHead(inputDim: 16, hiddenDim: 32, bottleneckDim: 8, outputDim: 24, normLastLayer: normLastLayer, rng: &rng)

@@ -114,6 +114,22 @@ final class SimMIMPartsTests: XCTestCase {
         XCTAssertLessThan(after.item, loss.item)
     }
 
+    /// `registerSimMIM` adds the `simmim` loss; a second plugin registering the same opt-in names is skipped,
+    /// not refused (the MAE and SimMIM plugins both register MAE's view preset).
+    func testRegistrationAddsTheLossAndSkipsNamesAnotherPluginRegistered() throws {
+        let r = Registry()
+        try Builtins.register(in: r)
+        for source in ["a.so", "b.so"] {
+            try r.transaction(source: source) {
+                try MaskedModeling.register(in: r)
+                try MaskedModeling.registerSimMIM(in: r)
+            }
+        }
+        XCTAssertEqual(r.entry(.loss, "simmim")?.source, "a.so")
+        XCTAssertEqual(r.entry(.transform, "mae")?.source, "a.so")
+        XCTAssertTrue(try r.makeLoss("simmim", ConfigSection(path: "method", values: [:]), BuildContext(registry: r, seed: 0)) is SimMIMLoss)
+    }
+
     /// The mask token is a no-decay parameter (biases, norms and the ViT's tokens are exempt from weight decay).
     func testTheMaskTokenIsExemptFromWeightDecay() throws {
         let groups = ParameterGroup.decayAndNoDecay(MaskToken(dim: 8), prefix: "mask_token")

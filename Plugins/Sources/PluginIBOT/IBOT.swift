@@ -219,7 +219,7 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
         try SelfDistillation.register(in: registry)
-        try MaskedModeling.register(in: registry)
+        try SelfDistillation.registerIBOT(in: registry)
         try registry.registerMethod("ibot", summary: "iBOT (Zhou et al. 2022): DINO on the class token + masked patch-token self-distillation with a mask token",
                                     defaults: IBOT.defaults, demo: IBOT.demo) { try IBOT($0) }
     }

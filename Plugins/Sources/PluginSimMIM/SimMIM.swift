@@ -98,6 +98,7 @@ public func pretextPluginABIVersion() -> Int32 { PluginABI.compiledVersion }
 public func pretextPluginRegister() -> Int32 {
     PluginABI.register { registry in
         try MaskedModeling.register(in: registry)
+        try MaskedModeling.registerSimMIM(in: registry)
         try registry.registerMethod("simmim", summary: "SimMIM (Xie et al. 2022): mask token in the ViT, linear decoder, L1 on masked pixels",
                                     defaults: SimMIM.defaults, demo: SimMIM.demo) { try SimMIM($0) }
     }
