@@ -7,9 +7,9 @@ let package = Package(
     name: "Pretext",
     platforms: [.macOS(.v13)],
     products: [
-        // PretextMaskedModeling (MAE; SimMIM would share it) and PretextSelfDistillation (DINO; iBOT would
-        // share it): opt-in kit parts in the same library, outside the plugin umbrella PretextSDK, so only
-        // plugins that import them depend on them.
+        // PretextMaskedModeling (MAE, SimMIM, iBOT's mask token) and PretextSelfDistillation (DINO, iBOT):
+        // opt-in kit parts in the same library, outside the plugin umbrella PretextSDK, so only plugins that
+        // import them depend on them.
         .library(name: "Pretext", type: .dynamic, targets: ["Pretext", "PretextSDK", "PretextMaskedModeling", "PretextSelfDistillation"]),
         .executable(name: "pretext-bench", targets: ["PretextBench"]),
     ],
@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "PretextKit", dependencies: ["PretextCore"]),
         .target(name: "PretextRunner", dependencies: ["PretextKit"]),
         .target(name: "PretextMaskedModeling", dependencies: ["PretextKit"]),
-        .target(name: "PretextSelfDistillation", dependencies: ["PretextKit"]),
+        .target(name: "PretextSelfDistillation", dependencies: ["PretextKit", "PretextMaskedModeling"]),
         // The plugin-facing umbrella (everything but the runner); part of the same dynamic library.
         .target(name: "PretextSDK", dependencies: ["PretextTensor", "PretextNN", "PretextData", "PretextCore", "PretextKit"]),
         // The library's SONAME (libPretext.so): a plugin built against the installed SDK records it as

@@ -23,7 +23,7 @@ func plugin(_ name: String, module: Bool = false) -> (Product, [Target]) {
 
 /// Methods whose own code is a separate, unit-tested module.
 let methodModules = ["Rotation", "Jigsaw"]
-let plugins: [(Product, [Target])] = ["SimCLR", "MoCo", "BYOL", "MoCoV3", "SimSiam", "BarlowTwins", "VICReg", "DCL", "NNCLR", "SwAV", "Rotation", "Jigsaw", "DINO", "MAE"].map {
+let plugins: [(Product, [Target])] = ["SimCLR", "MoCo", "BYOL", "MoCoV3", "SimSiam", "BarlowTwins", "VICReg", "DCL", "NNCLR", "SwAV", "Rotation", "Jigsaw", "DINO", "MAE", "SimMIM", "IBOT"].map {
     plugin($0, module: methodModules.contains($0))
 }
 

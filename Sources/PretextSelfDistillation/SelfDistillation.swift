@@ -5,13 +5,28 @@ import PretextNN
 
 extension DINOHead: Head {}
 
-/// Self-distillation with multi-crop views (DINO, Caron et al. 2021, arXiv:2104.14294; iBOT would share
-/// it): the `dino` view preset (`DINOViews`), the `dino` head (`DINOHead`), the `dino` loss (`DINOLoss`)
-/// and `MultiCrop`. An opt-in module of the framework's library, outside the plugin umbrella
-/// `PretextSDK`: a plugin imports it and calls `register(in:)` from its registration function (the
-/// DINO plugin does).
+/// Self-distillation with multi-crop views (DINO, Caron et al. 2021, arXiv:2104.14294; iBOT, Zhou et al.
+/// 2022, arXiv:2111.07832): the `dino` view preset (`DINOViews`), the `dino` head (`DINOHead`), the `dino`
+/// loss (`DINOLoss`), iBOT's `ibot-patch` loss (`IBOTPatchLoss`) and forward (`IBOTModel`), `MultiCrop`
+/// and the teacher-temperature schedule (`MethodBuilder.teacherTemperatureSchedule`). An opt-in module of
+/// the framework's library, outside the plugin umbrella `PretextSDK`: a plugin imports it and calls
+/// `register(in:)` (DINO's preset, head and loss: the DINO and iBOT plugins) or `registerIBOT(in:)` from its
+/// registration function. Registration skips the names another plugin already registered from this module,
+/// so both load side by side.
 public enum SelfDistillation {
+    /// iBOT's `ibot-patch` loss (the iBOT plugin also calls `register(in:)` for DINO's preset, head and loss).
+    public static func registerIBOT(in r: Registry) throws {
+        guard r.entry(.loss, "ibot-patch") == nil else { return }
+        try r.registerLoss("ibot-patch", summary: "iBOT masked-patch self-distillation: centred teacher vs student cross-entropy per masked patch (Zhou et al. 2022)") { c, _ in
+            try IBOTPatchLoss(outputDim: try c.section("head").int("output_dim", 65536, "number of prototypes (the DINO head's output size)"),
+                              studentTemp: try c.float("student_temp", 0.1, "student temperature"),
+                              centerMomentum: try c.float("patch_center_momentum", 0.9, "momentum of the patch-output centre"))
+        }
+    }
+
+    /// DINO's `dino` view preset, head and loss.
     public static func register(in r: Registry) throws {
+        guard r.entry(.transform, "dino") == nil, r.entry(.head, "dino") == nil, r.entry(.loss, "dino") == nil else { return }
         try r.registerViewPreset("dino", summary: "DINO multi-crop: 2 global + N local crops", dinoViews)
         try r.registerHead("dino", summary: "DINO head: MLP, bottleneck, L2-normalise, weight-normalised prototypes") { c, inDim, ctx in
             DINOHead(inputDim: inDim, hiddenDim: try c.int("hidden_dim", 2048, "MLP hidden width", range: widths),
@@ -54,5 +69,20 @@ public enum SelfDistillation {
                              saturation: v.saturation, hue: v.hue, grayscaleProb: v.grayscaleProb,
                              blurProbs: (blur[0], blur[1], blur[2]), blurSigma: v.blurSigma, blurKernelSize: v.blurKernelSize,
                              solarizeProb: solarize, interpolation: try k.interpolation(d.interpolation), normalize: try k.normalization())
+    }
+}
+
+extension MethodBuilder {
+    /// DINO's and iBOT's teacher temperature per optimizer step, `method.teacher_temp_schedule`, a schedule
+    /// group: by default `linear-warmup` from `warmup_teacher_temp` to `teacher_temp` over
+    /// `warmup_teacher_temp_epochs` (torch.linspace per epoch, as the DINO paper and Lightly), then constant;
+    /// those three keys seed the group's options.
+    public func teacherTemperatureSchedule(warmupEpochs: Int = 30) throws -> any Schedule {
+        let warm = try config.float("warmup_teacher_temp", 0.04, "teacher temperature at epoch 0 (the teacher_temp_schedule's start)", greaterThan: 0)
+        let final = try config.float("teacher_temp", 0.07, "teacher temperature after the warm-up (the teacher_temp_schedule's end)", greaterThan: 0)
+        let epochs = try config.int("warmup_teacher_temp_epochs", warmupEpochs, "epochs of linear teacher-temperature warm-up", range: 0...1_000_000)
+        return try schedule("teacher_temp_schedule", default: "linear-warmup",
+                            seeds: ["start": .float(warm), "end": .float(final), "epochs": .int(epochs),
+                                    "value": .float(final), "peak": .float(final), "final": .float(final)])
     }
 }

@@ -1,6 +1,6 @@
 """The Lightly 1.6 side of the fidelity recipes for methods ../shared/peer/lightly_knn.py does not have,
-written in its pattern and run through its main() (same data, ResNet-18, SGD, schedule, kNN; mocov3 on its ViT-T/4
-with AdamW, as its dino-vit):
+written in its pattern and run through its main() (same data, ResNet-18, SGD, schedule, kNN; mocov3, simmim and ibot on its
+ViT-T/4 with AdamW, as its dino-vit and mae):
 
     $PEER/bin/python Tests/Fixtures/lightly_extra_methods.py --method simsiam --width 0.25 --epochs 12 \\
         --train ../shared/data/cifar10/train --test ../shared/data/cifar10/test --seed 0
@@ -19,17 +19,19 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 import torchvision  # noqa: E402
-from lightly.loss import (BarlowTwinsLoss, DCLLoss, DCLWLoss, NegativeCosineSimilarity, NTXentLoss,  # noqa: E402
-                          SwaVLoss, VICRegLoss)
+from lightly.loss import (BarlowTwinsLoss, DCLLoss, DCLWLoss, DINOLoss, IBOTPatchLoss,  # noqa: E402
+                          NegativeCosineSimilarity, NTXentLoss, SwaVLoss, VICRegLoss)
 from lightly.models.modules.heads import (BarlowTwinsProjectionHead, NNCLRPredictionHead,  # noqa: E402
                                           NNCLRProjectionHead, ProjectionHead, SimCLRProjectionHead,
                                           SimSiamPredictionHead, SimSiamProjectionHead, SwaVProjectionHead,
                                           SwaVPrototypes, VICRegProjectionHead)
 from lightly.models.modules.nn_memory_bank import NNMemoryBankModule  # noqa: E402
+from lightly.models import utils  # noqa: E402
+from lightly.models.modules import DINOProjectionHead, MaskedVisionTransformerTIMM  # noqa: E402
 from lightly.models.utils import deactivate_requires_grad, update_momentum  # noqa: E402
 from lightly.utils.scheduler import cosine_schedule  # noqa: E402
 from lightly.transforms import (BYOLTransform, BYOLView1Transform, BYOLView2Transform,  # noqa: E402
-                                SimCLRTransform, SimSiamTransform, SwaVTransform)
+                                IBOTTransform, MAETransform, SimCLRTransform, SimSiamTransform, SwaVTransform)
 
 
 def simsiam(bb, dim):
@@ -170,6 +172,69 @@ def mocov3(bb, dim):
     return tf, [proj, pred], step
 
 
+def simmim(bb, dim):
+    """SimMIM (Xie et al. 2022, arXiv:2111.09886) on the ViT-T/4 (lightly_knn.vit_t4) as Lightly's
+    benchmarks/imagenet/vitb16/simmim.py, the CPU recipe templates/recipes/simmim-vit-cifar-small.yaml:
+    MaskedVisionTransformerTIMM(vit=bb) (MAE init, fixed sine-cosine position embedding, zero mask token);
+    utils.random_grid_token_mask(mask_ratio=0.6, grid_size=2) (10 of the 16 cells of 2x2 patches masked); every token
+    encoded, the masked ones replaced by the mask token; decoder nn.Linear(192, 4*4*3) on the masked tokens;
+    nn.L1Loss() against patchify(x, 4)[idx_mask - 1]; MAETransform(input_size=32, min_scale=0.67). Optimiser
+    (OPTIMIZERS): AdamW lr 1e-3 (as the MAE recipe; the benchmark's 1e-4 * bs/256 is for 100 epochs), betas
+    (0.9, 0.999), weight decay 0.05 on every parameter, 5 warm-up epochs then cosine."""
+    enc = MaskedVisionTransformerTIMM(vit=bb)
+    seq = bb.patch_embed.num_patches + 1
+    dec = nn.Linear(dim, 4 * 4 * 3)
+    crit = nn.L1Loss()
+
+    def step(views, epoch):
+        x = views[0]
+        _, idx_mask = utils.random_grid_token_mask(size=(len(x), seq), mask_ratio=0.6, grid_size=2, device=x.device)
+        pred = dec(utils.get_at_index(enc.encode(images=x, idx_mask=idx_mask), idx_mask))
+        return crit(pred, utils.get_at_index(utils.patchify(x, 4), idx_mask - 1))
+    return (lambda: MAETransform(input_size=32, min_scale=0.67)), [enc, dec], step
+
+
+def ibot(bb, dim):
+    """iBOT (Zhou et al. 2022, arXiv:2111.07832) on the ViT-T/4 (lightly_knn.vit_t4) as Lightly's
+    benchmarks/imagenet/vitb16/ibot.py, the CPU recipe templates/recipes/ibot-vit-cifar-small.yaml (scaled as
+    lightly_knn.py's dino-vit): student = MaskedVisionTransformerTIMM(vit=bb, pos_embed_initialization="skip") (MAE
+    init, learned position embedding, zero mask token), teacher = its momentum copy; one DINOProjectionHead(192, 2048,
+    256, 2048, norm_last_layer=False) for class and patch tokens, the teacher's a copy; EMA m = 0.996 before each
+    step. Per step: random_block_mask(size=(2B, 8, 8), min_num_masks_per_block=(8 // 3) ** 2) over both global crops;
+    the teacher encodes them unmasked, the student masked (mask token), the local crops unmasked; DINOLoss(2048) on
+    the class outputs + IBOTPatchLoss(2048) on the masked patches, both at teacher temperature
+    linspace(0.04, 0.07, 4)[epoch] then 0.07. IBOTTransform(global_crop_size=32, local_crop_size=16,
+    n_local_views=6, gaussian_blur=(0, 0, 0)). Optimiser (OPTIMIZERS): AdamW, lr 5e-4 * bs/256, weight decay 0.04 on
+    every parameter, 5 warm-up epochs then cosine."""
+    student = MaskedVisionTransformerTIMM(vit=bb, pos_embed_initialization="skip")
+    teacher = copy.deepcopy(student)
+    deactivate_requires_grad(teacher)
+    head, head_t = (DINOProjectionHead(dim, 2048, 256, 2048, norm_last_layer=False) for _ in range(2))
+    head_t.load_state_dict(head.state_dict())  # weight-normalised heads cannot be deep-copied
+    deactivate_requires_grad(head_t)
+    cls_crit, patch_crit = DINOLoss(output_dim=2048), IBOTPatchLoss(output_dim=2048)
+    grid = bb.patch_embed.grid_size[0]
+
+    def step(views, epoch):
+        update_momentum(student, teacher, 0.996); update_momentum(head, head_t, 0.996)
+        temp = 0.04 + 0.01 * epoch if epoch < 4 else 0.07   # torch.linspace(0.04, 0.07, 4)[epoch]
+        g = torch.cat(views[:2])
+        block_mask = utils.random_block_mask(size=(len(g), grid, grid), device=g.device,
+                                             min_num_masks_per_block=(grid // 3) ** 2)
+        mask = torch.zeros(len(g), grid * grid + 1, dtype=torch.bool, device=g.device)
+        mask[:, 1:] = block_mask.flatten(start_dim=1)
+        with torch.no_grad():
+            tf = teacher.encode(g)
+            t_cls, t_patch = head_t(tf[:, 0]), head_t(tf[mask])
+        sf = student.encode(g, mask=mask)
+        s_cls, s_patch = head(sf[:, 0]), head(sf[mask])
+        s_local = [head(student.encode(x)[:, 0]) for x in views[2:]]
+        cls_loss = cls_crit(list(t_cls.chunk(2)), list(s_cls.chunk(2)) + s_local, teacher_temp=temp)
+        return cls_loss + patch_crit(t_patch, s_patch, block_mask, teacher_temp=temp)
+    tf = lambda: IBOTTransform(global_crop_size=32, local_crop_size=16, n_local_views=6, gaussian_blur=(0, 0, 0))
+    return tf, [student, head], step
+
+
 lightly_knn.METHODS["simsiam"] = simsiam
 lightly_knn.METHODS["swav"] = swav
 lightly_knn.METHODS["nnclr"] = nnclr
@@ -180,6 +245,12 @@ lightly_knn.METHODS["vicreg"] = vicreg
 lightly_knn.METHODS["mocov3"] = mocov3
 lightly_knn.BACKBONES["mocov3"] = lightly_knn.vit_t4
 lightly_knn.OPTIMIZERS["mocov3"] = ("adamw", lambda bs: 1.5e-4 * bs / 256, 0.1, 5)
+lightly_knn.METHODS["simmim"] = simmim
+lightly_knn.BACKBONES["simmim"] = lightly_knn.vit_t4
+lightly_knn.OPTIMIZERS["simmim"] = ("adamw", lambda bs: 1e-3, 0.05, 5)
+lightly_knn.METHODS["ibot"] = ibot
+lightly_knn.BACKBONES["ibot"] = lightly_knn.vit_t4
+lightly_knn.OPTIMIZERS["ibot"] = ("adamw", lambda bs: 5e-4 * bs / 256, 0.04, 5)
 
 if __name__ == "__main__":
     lightly_knn.main()

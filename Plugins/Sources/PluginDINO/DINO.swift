@@ -64,7 +64,7 @@ public final class DINO: Method {
             throw ConfigError.invalidValue(path: "method", detail: "the registered 'dino' loss is not Pretext's DINOLoss")
         }
         loss = l
-        teacherTemperature = try Self.teacherTemperatureSchedule(b)
+        teacherTemperature = try b.teacherTemperatureSchedule()
         momentumTargets = try b.momentumTargets([(backbone, teacherBackbone), (head, teacherHead)], momentum: 0.996, cosine: true)
 
         // Crop sizes follow the backbone's input size unless the user sets them.
@@ -82,18 +82,6 @@ public final class DINO: Method {
             m.namedModules().contains { $0.module is BatchNorm }
         }
         batchViews = !usesBatchStatistics
-    }
-
-    /// `method.teacher_temp_schedule`, a schedule group: by default `linear-warmup` from
-    /// `warmup_teacher_temp` to `teacher_temp` over `warmup_teacher_temp_epochs` (torch.linspace per
-    /// epoch, as the paper and Lightly), then constant; those three keys seed the group's options.
-    static func teacherTemperatureSchedule(_ b: MethodBuilder) throws -> any Schedule {
-        let warm = try b.config.float("warmup_teacher_temp", 0.04, "teacher temperature at epoch 0 (the teacher_temp_schedule's start)", greaterThan: 0)
-        let final = try b.config.float("teacher_temp", 0.07, "teacher temperature after the warm-up (the teacher_temp_schedule's end)", greaterThan: 0)
-        let epochs = try b.config.int("warmup_teacher_temp_epochs", 30, "epochs of linear teacher-temperature warm-up", range: 0...1_000_000)
-        return try b.schedule("teacher_temp_schedule", default: "linear-warmup",
-                              seeds: ["start": .float(warm), "end": .float(final), "epochs": .int(epochs),
-                                      "value": .float(final), "peak": .float(final), "final": .float(final)])
     }
 
     static func dinoHead(_ b: MethodBuilder, inputDim: Int) throws -> DINOHead {

@@ -5,20 +5,20 @@ import XCTest
 /// (sized by `ssl-run defaults M --demo`), a run given no data ends with kNN before/after and the way
 /// to the full recipe, and --paper-settings turns it off.
 final class DemoTests: XCTestCase {
-    static let methods = ["simclr", "moco", "mocov3", "byol", "simsiam", "barlowtwins", "vicreg", "dcl", "dclw", "nnclr", "swav", "rotation", "jigsaw", "dino", "mae"]
+    static let methods = ["simclr", "moco", "mocov3", "byol", "simsiam", "barlowtwins", "vicreg", "dcl", "dclw", "nnclr", "swav", "rotation", "jigsaw", "dino", "mae", "simmim", "ibot"]
 
     func testEveryBuiltInMethodHasADemoOnResNet18AndViTS() throws {
         for method in Self.methods {
             for backbone in ["resnet18", "vit-s"] {
                 let r = try SSLRun.run(["defaults", method, "--demo", "--backbone", backbone])
-                if method == "mae" && backbone == "resnet18" {
-                    // MAE masks ViT patches: a clear refusal, not a demo.
+                if ["mae", "simmim", "ibot"].contains(method) && backbone == "resnet18" {
+                    // MAE, SimMIM and iBOT mask ViT patches: a clear refusal, not a demo.
                     XCTAssertEqual(r.status, 1, r.all)
                     XCTAssertTrue(r.stderr.contains("backbone") && r.stderr.lowercased().contains("vit"), r.all)
                     continue
                 }
                 XCTAssertEqual(r.status, 0, "\(method) on \(backbone): \(r.all)")
-                let count = method == "dino" ? 512 : backbone == "vit-s" ? 512 : 768   // DINO's demo sets its own
+                let count = ["dino", "ibot"].contains(method) ? 512 : backbone == "vit-s" ? 512 : 768   // DINO's and iBOT's demos set their own
                 for expected in ["synthetic_size: 32", "synthetic_count: \(count)", "data: synthetic", "demo: true"] {
                     XCTAssertTrue(r.stdout.contains(expected), "\(method) on \(backbone) lacks '\(expected)': \(r.stdout)")
                 }

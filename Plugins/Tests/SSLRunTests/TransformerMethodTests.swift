@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 import Pretext
 
-/// DINO, MAE and MoCo v3 through the real binary and their plugins: tiny runs on 16 px synthetic images
+/// DINO, MAE, MoCo v3, SimMIM and iBOT through the real binary and their plugins: tiny runs on 16 px synthetic images
 /// with a ViT-T/4 (a 4×4 patch grid), checking the loss, the logged teacher entropy, MAE's reconstruction
-/// images, MoCo v3's frozen patch projection, exact resume and export.
+/// images, MoCo v3's frozen patch projection, SimMIM's mask token, iBOT's two losses, exact resume and export.
 final class TransformerMethodTests: XCTestCase {
     /// A ViT-T with 4 px patches on 16 px synthetic images, 32 images in batches of 8.
     static let tinyViT = ["--backbone", "vit-t", "--set", "backbone.patch_size=4", "--set", "backbone.image_size=16",
@@ -187,8 +187,134 @@ final class TransformerMethodTests: XCTestCase {
         XCTAssertTrue(sizes.stderr.contains("method.prediction.output_dim"), sizes.all)
     }
 
+    /// SimMIM on the tiny ViT: finite L1 losses, the mask token (zeros at the start) trained and kept out of
+    /// weight decay, the fixed position embedding untouched, exact resume, export of the encoder, and the
+    /// refusals of a ResNet, of masking cells that do not tile the patch grid and of views of another size.
+    func testSimMIMTrainsTheMaskTokenResumesExactlyAndExports() throws {
+        let dir = try SSLRun.temporaryDirectory("simmim")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let common = ["--method", "simmim", "--set", "optimizer.lr=0.001", "--set", "train.keep_epoch_checkpoints=false"] + Self.tinyViT + ["--epochs", "2"]
+        func weights(_ run: URL) throws -> [(key: String, tensor: Tensor)] {
+            try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
+        }
+        let straight = dir.appendingPathComponent("straight")
+        let a = try SSLRun.run(common + ["--out", straight.path])
+        XCTAssertEqual(a.status, 0, a.all)
+        let steps = try stepRecords(straight)
+        XCTAssertEqual(steps.count, 8, "one record per step")
+        for rec in steps {
+            // Mean absolute error of normalised pixels: about 1 for an untrained model.
+            let loss = try XCTUnwrap(rec["loss"] as? Double)
+            XCTAssertTrue(loss.isFinite && loss > 0.1 && loss < 3, "\(rec)")
+        }
+        let wa = try weights(straight)
+        let w = Dictionary(uniqueKeysWithValues: wa.map { ($0.key, $0.tensor) })
+        let token = try XCTUnwrap(w["mask_token.mask_token"], "\(w.keys.sorted())")
+        XCTAssertEqual(token.shape, [1, 1, 192])
+        XCTAssertGreaterThan(token.scalars.map(abs).max() ?? 0, 1e-5, "the mask token (zeros at the start) is trained")
+        XCTAssertEqual(w["decoder.weight"]?.shape, [48, 192], "Linear(width, 4 x 4 x 3)")
+        XCTAssertEqual(w["backbone.pos_embed"]?.scalars, PositionEmbedding.sinCos2D(dim: 192, gridSize: 4).scalars)
+        let exported = try SSLRun.run(["export", straight.path, "--out", dir.appendingPathComponent("w.safetensors").path])
+        XCTAssertEqual(exported.status, 0, exported.all)
+        let e = try SafeTensors.read(from: dir.appendingPathComponent("w.safetensors")).dictionary
+        XCTAssertEqual(e["blocks.0.attn.qkv.weight"]?.scalars, w["backbone.blocks.0.attn.qkv.weight"]?.scalars, "the encoder is exported")
+        XCTAssertNil(e["mask_token"] ?? e["mask_token.mask_token"])
+        // Defaults: biases, norms and the mask token without weight decay (ParameterGroup.isNoDecay); MAETransform(min_scale=0.67).
+        let config = try String(contentsOf: straight.appendingPathComponent("config.yaml"), encoding: .utf8)
+        XCTAssertTrue(config.contains("exclude_bias_and_norm: true") && config.contains("min_scale: 0.67"), config)
+
+        let split = dir.appendingPathComponent("split")
+        let b1 = try SSLRun.run(common + ["--stop-after", "1", "--out", split.path])
+        XCTAssertEqual(b1.status, 0, b1.all)
+        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
+        XCTAssertEqual(b2.status, 0, b2.all)
+        let wb = try weights(split)
+        XCTAssertEqual(wa.map(\.key), wb.map(\.key))
+        for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(k) differs after resume") }
+
+        let resnet = try SSLRun.run(["--method", "simmim", "--epochs", "1", "--out", dir.appendingPathComponent("resnet").path] + SSLRun.tiny)
+        XCTAssertEqual(resnet.status, 1)
+        XCTAssertTrue(resnet.stderr.contains("needs a ViT backbone"), resnet.all)
+        let cell = try SSLRun.run(common + ["--set", "method.mask_cell=3", "--out", dir.appendingPathComponent("cell").path])
+        XCTAssertEqual(cell.status, 1, cell.all)
+        XCTAssertTrue(cell.stderr.contains("mask_cell") && cell.stderr.contains("multiple"), cell.all)
+        let size = try SSLRun.run(common + ["--set", "views.input_size=32", "--out", dir.appendingPathComponent("size").path])
+        XCTAssertEqual(size.status, 1, size.all)
+        XCTAssertTrue(size.stderr.contains("views.input_size"), size.all)
+    }
+
+    /// iBOT on the tiny ViT: finite class and patch losses, masked patches, both centres checkpointed, the
+    /// mask token trained, exact resume (EMA teacher, centres, masks from the step's generator), export,
+    /// separate class / patch heads, and the refusals of a ResNet and of masks smaller than a block.
+    func testIBOTTrainsBothLossesResumesExactlyAndExports() throws {
+        let dir = try SSLRun.temporaryDirectory("ibot")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let common = ["--method", "ibot", "--set", "views.local_views=2", "--set", "method.head.output_dim=64",
+                      "--set", "method.head.hidden_dim=64", "--set", "method.head.bottleneck_dim=32",
+                      "--set", "method.head.freeze_last_layer=1", "--set", "method.warmup_teacher_temp_epochs=2",
+                      "--set", "train.keep_epoch_checkpoints=false"] + Self.tinyViT + ["--epochs", "2"]
+        func weights(_ run: URL) throws -> [(key: String, tensor: Tensor)] {
+            try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
+        }
+        let straight = dir.appendingPathComponent("straight")
+        let a = try SSLRun.run(common + ["--out", straight.path])
+        XCTAssertEqual(a.status, 0, a.all)
+        let steps = try stepRecords(straight)
+        XCTAssertEqual(steps.count, 8, "one record per step")
+        var fractions: Set<Double> = []
+        for rec in steps {
+            let loss = try XCTUnwrap(rec["loss"] as? Double), c = try XCTUnwrap(rec["class_loss"] as? Double, "\(rec)")
+            let p = try XCTUnwrap(rec["patch_loss"] as? Double, "\(rec)"), f = try XCTUnwrap(rec["masked_fraction"] as? Double)
+            XCTAssertTrue(loss.isFinite && c > 0 && p > 0, "\(rec)")
+            XCTAssertEqual(loss, c + p, accuracy: 1e-4)
+            // Half of the 16 global crops masked, 10-50 % of their 16 patches each: 1.6-4 % ... 25 % overall.
+            XCTAssertTrue(f > 0.02 && f < 0.3, "\(rec)")
+            fractions.insert(f)
+            XCTAssertTrue((rec["teacher_entropy"] as? Double)?.isFinite == true, "\(rec)")
+        }
+        XCTAssertGreaterThan(fractions.count, 1, "a new mask every step")
+        XCTAssertEqual(try XCTUnwrap(steps.last?["teacher_temp"] as? Double), 0.07, accuracy: 1e-6)
+        let wa = try weights(straight)
+        let w = Dictionary(uniqueKeysWithValues: wa.map { ($0.key, $0.tensor) })
+        XCTAssertEqual(w["extra.center"]?.shape, [1, 64])
+        XCTAssertEqual(w["extra.patch_center"]?.shape, [1, 64])
+        XCTAssertGreaterThan(try XCTUnwrap(w["mask_token.mask_token"]).scalars.map(abs).max() ?? 0, 1e-6, "the mask token is trained")
+        XCTAssertNil(w["patch_head.layers.0.weight"], "shared head by default")
+        XCTAssertNotNil(w["teacher_backbone.blocks.11.mlp.fc2.weight"])
+        let exported = try SSLRun.run(["export", straight.path, "--out", dir.appendingPathComponent("w.safetensors").path])
+        XCTAssertEqual(exported.status, 0, exported.all)
+        let e = try SafeTensors.read(from: dir.appendingPathComponent("w.safetensors")).dictionary
+        XCTAssertEqual(e["blocks.0.attn.qkv.weight"]?.scalars, w["backbone.blocks.0.attn.qkv.weight"]?.scalars, "the student backbone is exported")
+
+        let split = dir.appendingPathComponent("split")
+        let b1 = try SSLRun.run(common + ["--stop-after", "1", "--out", split.path])
+        XCTAssertEqual(b1.status, 0, b1.all)
+        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
+        XCTAssertEqual(b2.status, 0, b2.all)
+        let wb = try weights(split)
+        XCTAssertEqual(wa.map(\.key), wb.map(\.key))
+        for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(k) differs after resume") }
+        try FileManager.default.removeItem(at: straight)
+        try FileManager.default.removeItem(at: split)
+
+        let separate = dir.appendingPathComponent("separate")
+        let s = try SSLRun.run(common + ["--set", "method.shared_head=false", "--epochs", "1", "--out", separate.path])
+        XCTAssertEqual(s.status, 0, s.all)
+        let ws = Dictionary(uniqueKeysWithValues: try weights(separate).map { ($0.key, $0.tensor) })
+        XCTAssertNotNil(ws["patch_head.layers.0.weight"])
+        XCTAssertNotNil(ws["teacher_patch_head.last_layer.weight_v"])
+        for rec in try stepRecords(separate) { XCTAssertTrue((rec["patch_loss"] as? Double)?.isFinite == true, "\(rec)") }
+
+        let resnet = try SSLRun.run(["--method", "ibot", "--epochs", "1", "--out", dir.appendingPathComponent("resnet").path] + SSLRun.tiny)
+        XCTAssertEqual(resnet.status, 1)
+        XCTAssertTrue(resnet.stderr.contains("needs a ViT backbone"), resnet.all)
+        let block = try SSLRun.run(common + ["--set", "method.mask.min_patches_per_block=9", "--out", dir.appendingPathComponent("block").path])
+        XCTAssertEqual(block.status, 1, block.all)
+        XCTAssertTrue(block.stderr.contains("method.mask.min_image_mask_ratio"), block.all)
+    }
+
     func testDefaultsAreCommentedYAML() throws {
-        for method in ["dino", "mae", "mocov3"] {
+        for method in ["dino", "mae", "mocov3", "simmim", "ibot"] {
             let r = try SSLRun.run(["defaults", method])
             XCTAssertEqual(r.status, 0, r.all)
             // The method's own layer follows the built-in defaults: its last `method:` section onwards.
