@@ -3,7 +3,7 @@ import PretextSDK
 // Pretext's BYOL step (the plugin's: online ResNet-18 width 0.25 + BYOL heads 1024/256, EMA targets at 0.99
 // updated first, symmetric negative cosine, SGD 0.03 momentum 0.9 wd 5e-4, cosine over 468 steps) on given
 // batches from given initial weights, on one thread: per-step losses (OUT.json) and the final online backbone
-// (OUT-backbone.safetensors, Pretext keys; knn_eval.py scores it as lightly_knn.py does). See README.md here.
+// and heads (OUT-backbone/-projection/-prediction.safetensors, Pretext keys; STEPS 0 saves the initial weights; knn_eval.py scores it as lightly_knn.py does). See README.md here.
 //   byol_on_batches INIT|own[:SEED] BATCHES STEPS OUT
 // INIT: safetensors with backbone./projection./prediction. keys (init0.py writes Lightly's); `own:SEED`: Pretext's
 // own initialisation as the runner draws it for --seed SEED (BuildContext's RNG stream). BATCHES: raw f32
@@ -67,3 +67,5 @@ for t in 0..<n {
 }
 try JSONSerialization.data(withJSONObject: losses).write(to: URL(fileURLWithPath: outPath + ".json"))
 try bb.saveSafeTensors(to: URL(fileURLWithPath: outPath + "-backbone.safetensors"))
+try proj.saveSafeTensors(to: URL(fileURLWithPath: outPath + "-projection.safetensors"))
+try pred.saveSafeTensors(to: URL(fileURLWithPath: outPath + "-prediction.safetensors"))

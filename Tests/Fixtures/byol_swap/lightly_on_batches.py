@@ -3,6 +3,8 @@
   train BATCHES SEED OUT.json  lightly_knn.byol (width 0.25; SGD 0.03, momentum 0.9, wd 5e-4, cosine over 468 steps)
                                from torch.manual_seed(SEED) as lightly_knn.main draws it, on the batches in BATCHES
                                (raw f32 [468, 2, 128, 3, 32, 32]); per-step and per-epoch losses, kNN before/after
+  train BATCHES SEED OUT.json INIT  the same from the weights INIT-{backbone,projection,prediction}.safetensors
+                               (Pretext keys, e.g. Pretext's own initialisation: byol_on_batches own:SEED BATCHES 0 INIT)
   dump SEED BATCHES            Lightly's loader batches of lightly_knn.main --seed SEED (12 epochs), no training
 Data folders: $CIFAR_TRAIN / $CIFAR_TEST (default ../shared/data/cifar10/{train,test}).
 """
@@ -27,8 +29,25 @@ if mode == "dump":
 src, seed, out = sys.argv[2], int(sys.argv[3]), sys.argv[4]
 torch.manual_seed(seed)
 bb = lightly_knn.backbone(0.25)
+init = sys.argv[5] if len(sys.argv) > 5 else None
+if init:
+    from safetensors.torch import load_file
+    import re
+    def lightly_key(k):
+        if k.startswith("conv1."): return "0." + k[6:]
+        if k.startswith("bn1."): return "1." + k[4:]
+        m = re.match(r"layer(\d)\.(\d)\.(.*)", k); return f"{3 + (int(m[1]) - 1) * 2 + int(m[2])}.{m[3]}"
+    def load(module, path, key=lambda k: k):
+        own = module.state_dict()
+        new = {key(k): v for k, v in load_file(path).items()}
+        module.load_state_dict({k: new[k].to(own[k].dtype).reshape(own[k].shape) for k in own})
+    load(bb, init + "-backbone.safetensors", lightly_key)
 res = {"random_init": lightly_knn.knn(bb, TR, TE)}
-tf, heads, step = lightly_knn.byol(bb, 128)
+tf, heads, step = lightly_knn.byol(bb, 128)  # the target backbone is a copy of bb as loaded
+if init:
+    load(heads[0], init + "-projection.safetensors"); load(heads[1], init + "-prediction.safetensors")
+    cells = dict(zip(step.__code__.co_freevars, (c.cell_contents for c in step.__closure__)))
+    cells["proj_m"].load_state_dict(heads[0].state_dict())  # the target projection: a copy of the loaded one
 params = list({id(p): p for m in [bb, *heads] for p in m.parameters()}.values())
 opt = torch.optim.SGD(params, lr=0.03, momentum=0.9, weight_decay=5e-4)
 sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 468)
