@@ -37,17 +37,44 @@ struct Embed: ParsableCommand {
 
     func run() throws {
         try pluginOptions.boot(quiet: quiet)
+        try validateOptions()
+        let start = Date()
+        let feats = try extractFeatures()
+        let n = feats.labels.count, d = feats.features.shape[1]
+        let unit = try noGrad { try feats.features.l2Normalized(axis: 1) }
+        let outURL = URL(fileURLWithPath: out)
+        try writeFeatureCSV(feats, rows: normalize ? unit : feats.features, to: outURL)
+        print(String(format: "wrote %d × %d features to %@ (%.1f s)", n, d, outURL.path, Date().timeIntervalSince(start)))
+        guard map != "none" else { return }
+        guard n >= 3 else {
+            print("note: no 2-D map for \(n) image(s): PCA and t-SNE need at least 3 (the CSV has every feature)")
+            return
+        }
+        let chosen = mapSubset(labels: feats.labels)
+        let subset = try noGrad { try unit.indexSelect(axis: 0, indices: chosen) }
+        let stem = outURL.deletingPathExtension().path
+        var coords: [String: [(x: Double, y: Double)]] = [:]
+        if map == "pca" || map == "both" { coords["pca"] = try drawPCA(subset, chosen: chosen, feats: feats, stem: stem) }
+        if map == "tsne" || map == "both" { coords["tsne"] = try drawTSNE(subset, chosen: chosen, feats: feats, stem: stem) }
+        writeMapCSV(coords, chosen: chosen, feats: feats, stem: stem)
+        addMapsToTensorBoard(keys: coords.keys.sorted(), stem: stem)
+    }
+
+    func validateOptions() throws {
         guard ["pca", "tsne", "both", "none"].contains(map) else { throw CommandFailure(message: "--map takes pca, tsne, both or none, not '\(map)'") }
         guard maxPoints >= 3, iterations >= 1, theta >= 0, theta <= 1 else {
             throw CommandFailure(message: "--max-points must be at least 3, --iterations at least 1, --theta in [0, 1]")
         }
+    }
+
+    /// The run's backbone (its plugins loaded again) over every image of --data.
+    func extractFeatures() throws -> FeatureExtractor.Features {
         let run: RunArtifacts, dataset: ImageFolderDataset
         do {
             try Host.shared?.restorePlugins(of: runDir)
             run = try RunArtifacts.load(runDir: runDir, checkpoint: checkpoint)
             dataset = try ImageFolderDataset(root: data)
         } catch { throw CommandFailure(message: "\(error)") }
-        let start = Date()
         let feats: FeatureExtractor.Features
         do {
             feats = try run.featureExtractor(inputSize: inputSize).extract(run.method.backbone, dataset: dataset, normalizeRows: false,
@@ -58,92 +85,95 @@ struct Embed: ParsableCommand {
         if let first = feats.skipped.first {
             print("skipped \(feats.skipped.count) unreadable image(s), e.g. \(first.error)")
         }
-        let n = feats.labels.count, d = feats.features.shape[1]
-        let unit = try noGrad { try feats.features.l2Normalized(axis: 1) }
-        let labelName: (Int) -> String = { i in
-            let l = feats.labels[i]
-            return l >= 0 && l < feats.classNames.count ? feats.classNames[l] : ""
-        }
+        return feats
+    }
 
-        // CSV: filename,label,f0…
-        let outURL = URL(fileURLWithPath: out)
-        try? FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+    /// The class folder name of row `i` (empty for a flat folder).
+    func labelName(_ feats: FeatureExtractor.Features, _ i: Int) -> String {
+        let l = feats.labels[i]
+        return l >= 0 && l < feats.classNames.count ? feats.classNames[l] : ""
+    }
+
+    /// filename,label,f0,f1,… one row per image.
+    func writeFeatureCSV(_ feats: FeatureExtractor.Features, rows: Tensor, to url: URL) throws {
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let n = feats.labels.count, d = rows.shape[1]
         var csv = "filename,label," + (0..<d).map { "f\($0)" }.joined(separator: ",") + "\n"
-        let src = (normalize ? unit : feats.features).storage.pointer
+        let src = rows.storage.pointer
         for i in 0..<n {
-            csv += SweepResults.csvField(feats.names[i]) + "," + SweepResults.csvField(labelName(i))
+            csv += SweepResults.csvField(feats.names[i]) + "," + SweepResults.csvField(labelName(feats, i))
             for j in 0..<d { csv += "," + String(src[i * d + j]) }
             csv += "\n"
         }
-        do { try csv.write(to: outURL, atomically: true, encoding: .utf8) } catch {
+        do { try csv.write(to: url, atomically: true, encoding: .utf8) } catch {
             throw CommandFailure(message: "could not write '\(out)': \(error.localizedDescription)")
         }
-        print(String(format: "wrote %d × %d features to %@ (%.1f s)", n, d, outURL.path, Date().timeIntervalSince(start)))
-        guard map != "none" else { return }
-        guard n >= 3 else {
-            print("note: no 2-D map for \(n) image(s): PCA and t-SNE need at least 3 (the CSV has every feature)")
-            return
-        }
+    }
 
-        // The subset drawn: class-balanced when there are more than --max-points images.
-        var chosen = Array(0..<n)
-        if n > maxPoints {
-            var rng = RNG(seed: UInt64(seed), stream: 0xE3B)
-            let byClass = Dictionary(grouping: rng.permutation(n), by: { feats.labels[$0] })
-            let perClass = max(1, maxPoints / max(byClass.count, 1))
-            chosen = byClass.values.flatMap { $0.prefix(perClass) }.sorted()
+    /// The rows the maps show: every image, or a seeded class-balanced subset of --max-points.
+    func mapSubset(labels: [Int]) -> [Int] {
+        let n = labels.count
+        guard n > maxPoints else { return Array(0..<n) }
+        var rng = RNG(seed: UInt64(seed), stream: 0xE3B)
+        let byClass = Dictionary(grouping: rng.permutation(n), by: { labels[$0] })
+        let perClass = max(1, maxPoints / max(byClass.count, 1))
+        return byClass.values.flatMap { $0.prefix(perClass) }.sorted()
+    }
+
+    func drawPCA(_ subset: Tensor, chosen: [Int], feats: FeatureExtractor.Features, stem: String) throws -> [(x: Double, y: Double)] {
+        let pca = try PCA(fitting: subset, count: 2, seed: UInt64(seed))
+        let pts = pca.transform(subset).map { (x: $0[0], y: $0[1]) }
+        let ratio = pca.explainedVarianceRatio
+        try scatter(pts, chosen: chosen, labels: feats.labels, classes: feats.classNames,
+                    title: "PCA of \(RunArtifacts.displayName(runDir)) features",
+                    subtitle: "\(chosen.count) images of \(URL(fileURLWithPath: data).lastPathComponent)",
+                    xLabel: String(format: "PC 1 (%.1f%% of variance)", 100 * ratio[0]),
+                    yLabel: String(format: "PC 2 (%.1f%% of variance)", 100 * ratio[1])).write(to: stem + "-pca.png")
+        print("wrote \(stem)-pca.png")
+        return pts
+    }
+
+    func drawTSNE(_ subset: Tensor, chosen: [Int], feats: FeatureExtractor.Features, stem: String) throws -> [(x: Double, y: Double)] {
+        let perplexity = Embed.perplexity(perplexity, points: chosen.count)
+        if perplexity < self.perplexity {
+            print(String(format: "note: t-SNE perplexity lowered from %g to %.3g for %d points (it must stay below (N - 1) / 3)",
+                         self.perplexity, perplexity, chosen.count))
         }
-        let subset = try noGrad { try unit.indexSelect(axis: 0, indices: chosen) }
-        let stem = outURL.deletingPathExtension().path
-        let runName = RunArtifacts.displayName(runDir)
-        var coords: [String: [(x: Double, y: Double)]] = [:]
-        if map == "pca" || map == "both" {
-            let pca = try PCA(fitting: subset, count: 2, seed: UInt64(seed))
-            let pts = pca.transform(subset).map { (x: $0[0], y: $0[1]) }
-            coords["pca"] = pts
-            let ratio = pca.explainedVarianceRatio
-            try scatter(pts, chosen: chosen, labels: feats.labels, classes: feats.classNames,
-                        title: "PCA of \(runName) features", subtitle: "\(chosen.count) images of \(URL(fileURLWithPath: data).lastPathComponent)",
-                        xLabel: String(format: "PC 1 (%.1f%% of variance)", 100 * ratio[0]),
-                        yLabel: String(format: "PC 2 (%.1f%% of variance)", 100 * ratio[1])).write(to: stem + "-pca.png")
-            print("wrote \(stem)-pca.png")
-        }
-        if map == "tsne" || map == "both" {
-            let perplexity = Embed.perplexity(perplexity, points: chosen.count)
-            if perplexity < self.perplexity {
-                print(String(format: "note: t-SNE perplexity lowered from %g to %.3g for %d points (it must stay below (N - 1) / 3)",
-                             self.perplexity, perplexity, chosen.count))
-            }
-            let t0 = Date()
-            let tsne = TSNE(perplexity: perplexity, iterations: iterations, theta: theta, seed: UInt64(seed))
-            let pts: [(x: Double, y: Double)]
-            do {
-                pts = try tsne.embed(subset) { it in
-                    if !quiet && it % 250 == 0 {
-                        FileHandle.standardError.write(Data(String(format: "t-SNE iteration %d/%d (%.0f s)\n", it, iterations, Date().timeIntervalSince(t0)).utf8))
-                    }
+        let t0 = Date()
+        let tsne = TSNE(perplexity: perplexity, iterations: iterations, theta: theta, seed: UInt64(seed))
+        let pts: [(x: Double, y: Double)]
+        do {
+            pts = try tsne.embed(subset) { it in
+                if !quiet && it % 250 == 0 {
+                    FileHandle.standardError.write(Data(String(format: "t-SNE iteration %d/%d (%.0f s)\n", it, iterations, Date().timeIntervalSince(t0)).utf8))
                 }
-            } catch { throw CommandFailure(message: "\(error)") }
-            coords["tsne"] = pts
-            try scatter(pts, chosen: chosen, labels: feats.labels, classes: feats.classNames,
-                        title: "t-SNE of \(runName) features",
-                        subtitle: "\(chosen.count) images of \(URL(fileURLWithPath: data).lastPathComponent), perplexity \(String(format: "%g", perplexity))",
-                        xLabel: "t-SNE 1", yLabel: "t-SNE 2").write(to: stem + "-tsne.png")
-            print(String(format: "wrote %@-tsne.png (%.0f s)", stem, Date().timeIntervalSince(t0)))
-        }
+            }
+        } catch { throw CommandFailure(message: "\(error)") }
+        try scatter(pts, chosen: chosen, labels: feats.labels, classes: feats.classNames,
+                    title: "t-SNE of \(RunArtifacts.displayName(runDir)) features",
+                    subtitle: "\(chosen.count) images of \(URL(fileURLWithPath: data).lastPathComponent), perplexity \(String(format: "%g", perplexity))",
+                    xLabel: "t-SNE 1", yLabel: "t-SNE 2").write(to: stem + "-tsne.png")
+        print(String(format: "wrote %@-tsne.png (%.0f s)", stem, Date().timeIntervalSince(t0)))
+        return pts
+    }
+
+    /// NAME-map.csv: the 2-D coordinates of the mapped rows.
+    func writeMapCSV(_ coords: [String: [(x: Double, y: Double)]], chosen: [Int], feats: FeatureExtractor.Features, stem: String) {
         var mapCSV = "filename,label" + (coords["pca"] != nil ? ",pca1,pca2" : "") + (coords["tsne"] != nil ? ",tsne1,tsne2" : "") + "\n"
         for (k, i) in chosen.enumerated() {
-            mapCSV += SweepResults.csvField(feats.names[i]) + "," + SweepResults.csvField(labelName(i))
+            mapCSV += SweepResults.csvField(feats.names[i]) + "," + SweepResults.csvField(labelName(feats, i))
             for key in ["pca", "tsne"] { if let c = coords[key] { mapCSV += ",\(c[k].x),\(c[k].y)" } }
             mapCSV += "\n"
         }
         try? mapCSV.write(toFile: stem + "-map.csv", atomically: true, encoding: .utf8)
-        // The maps as image summaries in the run's TensorBoard files (a new events file beside the training's).
-        if let tb = try? TensorBoardWriter(directory: URL(fileURLWithPath: runDir)) {
-            for key in ["pca", "tsne"] where coords[key] != nil {
-                if let png = FileManager.default.contents(atPath: stem + "-\(key).png") {
-                    try? tb.image("embeddings/\(key)", png: png, step: 0)
-                }
+    }
+
+    /// The maps as image summaries in the run's TensorBoard files (a new events file beside the training's).
+    func addMapsToTensorBoard(keys: [String], stem: String) {
+        guard let tb = try? TensorBoardWriter(directory: URL(fileURLWithPath: runDir)) else { return }
+        for key in keys {
+            if let png = FileManager.default.contents(atPath: stem + "-\(key).png") {
+                try? tb.image("embeddings/\(key)", png: png, step: 0)
             }
         }
     }

@@ -51,6 +51,26 @@ struct Finetune: ParsableCommand {
     func run() throws {
         try pluginOptions.boot(quiet: quiet)
         InterruptFlag.install()
+        try validateSources()
+        let (trainSet, testSet) = try LabelledFolders.open(train: train, test: test, purpose: "fine-tuning")
+        let (net, norm, origin) = try loadBackbone()
+        let options = try tunerOptions(trainSet: trainSet)
+        let outDir = URL(fileURLWithPath: out ?? (runDir.map { "\($0)/finetune-\(origin)" } ?? "finetune-\(backbone!)-\(origin)"))
+        let tuner: FineTuner
+        do { tuner = try FineTuner(backbone: net, classes: trainSet.classNames.count, options: options) } catch {
+            throw CommandFailure(message: "\(error)")
+        }
+        if !quiet { printPlan(net: net, origin: origin, tuner: tuner, trainSet: trainSet, testSet: testSet, inputSize: options.inputSize) }
+        do {
+            let history = try tuner.run(train: trainSet, test: testSet, mean: norm.mean, std: norm.std, outDir: outDir,
+                                        title: "Fine-tuning (\(origin))") { line in if !quiet { print(line); fflush(stdout) } }
+            try writeResults(tuner: tuner, net: net, norm: norm, origin: origin, classes: trainSet.classNames, history: history,
+                             inputSize: options.inputSize, outDir: outDir)
+        } catch let e as CommandFailure { throw e } catch { throw CommandFailure(message: "\(error)") }
+    }
+
+    /// Exactly one source of weights, and an architecture to put them in.
+    func validateSources() throws {
         guard !(randomInit && initFrom != nil) else { throw CommandFailure(message: "give either --random-init or --init FILE, not both") }
         guard runDir != nil || backbone != nil else {
             throw CommandFailure(message: "give a RUN_DIR (its pretrained backbone), or --backbone NAME with --random-init or --init FILE")
@@ -64,20 +84,20 @@ struct Finetune: ParsableCommand {
         for s in sets where !s.hasPrefix("backbone.") {
             throw CommandFailure(message: "finetune's --set takes backbone options (backbone.key=value), not '\(s)'")
         }
-        let (trainSet, testSet) = try LabelledFolders.open(train: train, test: test, purpose: "fine-tuning")
+    }
 
-        // The backbone and the normalisation.
-        var net: any Backbone
+    /// The backbone (pretrained, fresh or imported), the normalisation its inputs get, and which of the
+    /// three it is ("pretrained", "random", "init").
+    func loadBackbone() throws -> (net: any Backbone, norm: RunArtifacts.Normalization, origin: String) {
         var norm = RunArtifacts.Normalization(spec: RunSpec(tree: .map([:])))   // ImageNet statistics unless the run or file says otherwise
-        var origin: String
         do {
+            let net: any Backbone, origin: String
             if let runDir {
                 try Host.shared?.restorePlugins(of: runDir)
                 let run = try RunArtifacts.load(runDir: runDir, checkpoint: checkpoint)
                 norm = run.normalization
                 if randomInit || initFrom != nil {
-                    let (fresh, _) = try Trainer.buildMethod(spec: reseeded(run.spec), registry: .shared)
-                    net = fresh.backbone
+                    net = try Trainer.buildMethod(spec: reseeded(run.spec), registry: .shared).0.backbone
                     origin = randomInit ? "random" : "init"
                 } else {
                     net = run.method.backbone
@@ -98,8 +118,12 @@ struct Finetune: ParsableCommand {
                     if let m = floats(meta["mean"]), let s = floats(meta["std"]), m.count == 3, s.count == 3 { norm.mean = m; norm.std = s }
                 }
             }
+            return (net, norm, origin)
         } catch let e as CommandFailure { throw e } catch { throw CommandFailure(message: "\(error)") }
+    }
 
+    /// The command's options as FineTuner's; the input size defaults to the first training image's shorter side.
+    func tunerOptions(trainSet: ImageFolderDataset) throws -> FineTuner.Options {
         var options = FineTuner.Options()
         options.epochs = epochs
         options.learningRate = Float(lr)
@@ -117,38 +141,35 @@ struct Finetune: ParsableCommand {
                 options.inputSize = min(first.width, first.height)
             } catch { throw CommandFailure(message: "\(error)") }
         }
-        let outDir = URL(fileURLWithPath: out ?? (runDir.map { "\($0)/finetune-\(origin)" } ?? "finetune-\(backbone!)-\(origin)"))
-        let tuner: FineTuner
-        do { tuner = try FineTuner(backbone: net, classes: trainSet.classNames.count, options: options) } catch {
-            throw CommandFailure(message: "\(error)")
-        }
+        return options
+    }
+
+    func printPlan(net: any Backbone, origin: String, tuner: FineTuner, trainSet: ImageFolderDataset, testSet: ImageFolderDataset, inputSize: Int) {
         let from = runDir.map { origin == "pretrained" ? "pretrained weights of \($0)" : "\(origin == "random" ? "random init" : initFrom!) (architecture of \($0))" }
             ?? "\(backbone!) from \(origin == "random" ? "random init" : initFrom!)"
-        if !quiet {
-            print("fine-tuning \(net.architecture), \(from): \(trainSet.count) training / \(testSet.count) test images, \(trainSet.classNames.count) classes, "
-                  + "\(options.inputSize) px; lr \(String(format: "%g", lr)) (head), \(String(format: "%g", lr * backboneLrScale)) (backbone)"
-                  + (freezeStages > 0 ? ", first \(freezeStages) of \(tuner.stages.count) stages frozen" + (unfreezeEvery > 0 ? ", one released every \(unfreezeEvery) epochs" : "") : ""))
-        }
-        let history: [FineTuner.EpochResult]
-        do {
-            history = try tuner.run(train: trainSet, test: testSet, mean: norm.mean, std: norm.std, outDir: outDir,
-                                    title: "Fine-tuning (\(origin))") { line in if !quiet { print(line); fflush(stdout) } }
-            var meta = norm.metadata
-            meta["architecture"] = net.architecture
-            meta["classes"] = trainSet.classNames.joined(separator: ",")
-            meta["format"] = "pytorch-state-dict"
-            try SafeTensors.write(tuner.stateDict(), metadata: meta, to: outDir.appendingPathComponent("model.safetensors"))
-            let last = history.last!
-            let best = history.max { $0.testTop1 < $1.testTop1 }!
-            let summary: [String: Any] = ["origin": origin, "run": runDir ?? "", "architecture": net.architecture, "epochs": epochs,
-                                          "test_top1": last.testTop1, "test_top5": last.testTop5, "best_test_top1": best.testTop1,
-                                          "best_epoch": best.epoch, "lr": lr, "backbone_lr_scale": backboneLrScale,
-                                          "freeze_stages": freezeStages, "unfreeze_every": unfreezeEvery, "input_size": options.inputSize]
-            try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
-                .write(to: outDir.appendingPathComponent("summary.json"), options: .atomic)
-            print(String(format: "fine-tuned (%@): test top-1 %.2f%%  top-5 %.2f%% after %d epochs (best %.2f%% at epoch %d) — %@",
-                         origin, 100 * last.testTop1, 100 * last.testTop5, epochs, 100 * best.testTop1, best.epoch, outDir.path))
-        } catch let e as CommandFailure { throw e } catch { throw CommandFailure(message: "\(error)") }
+        print("fine-tuning \(net.architecture), \(from): \(trainSet.count) training / \(testSet.count) test images, \(trainSet.classNames.count) classes, "
+              + "\(inputSize) px; lr \(String(format: "%g", lr)) (head), \(String(format: "%g", lr * backboneLrScale)) (backbone)"
+              + (freezeStages > 0 ? ", first \(freezeStages) of \(tuner.stages.count) stages frozen" + (unfreezeEvery > 0 ? ", one released every \(unfreezeEvery) epochs" : "") : ""))
+    }
+
+    /// OUT/model.safetensors (torchvision/timm keys) and OUT/summary.json, and the result line.
+    func writeResults(tuner: FineTuner, net: any Backbone, norm: RunArtifacts.Normalization, origin: String, classes: [String],
+                      history: [FineTuner.EpochResult], inputSize: Int, outDir: URL) throws {
+        var meta = norm.metadata
+        meta["architecture"] = net.architecture
+        meta["classes"] = classes.joined(separator: ",")
+        meta["format"] = "pytorch-state-dict"
+        try SafeTensors.write(tuner.stateDict(), metadata: meta, to: outDir.appendingPathComponent("model.safetensors"))
+        let last = history.last!
+        let best = history.max { $0.testTop1 < $1.testTop1 }!
+        let summary: [String: Any] = ["origin": origin, "run": runDir ?? "", "architecture": net.architecture, "epochs": epochs,
+                                      "test_top1": last.testTop1, "test_top5": last.testTop5, "best_test_top1": best.testTop1,
+                                      "best_epoch": best.epoch, "lr": lr, "backbone_lr_scale": backboneLrScale,
+                                      "freeze_stages": freezeStages, "unfreeze_every": unfreezeEvery, "input_size": inputSize]
+        try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+            .write(to: outDir.appendingPathComponent("summary.json"), options: .atomic)
+        print(String(format: "fine-tuned (%@): test top-1 %.2f%%  top-5 %.2f%% after %d epochs (best %.2f%% at epoch %d) — %@",
+                     origin, 100 * last.testTop1, 100 * last.testTop5, epochs, 100 * best.testTop1, best.epoch, outDir.path))
     }
 
     /// The run's configuration with `train.seed` replaced (a random init seeded by --seed).

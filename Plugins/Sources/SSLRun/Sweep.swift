@@ -57,27 +57,15 @@ struct Sweep: ParsableCommand {
     nonisolated(unsafe) static var interrupted: Int32 = 0
 
     func run() throws {
-        guard jobs >= 1 else { throw CommandFailure(message: "--jobs must be at least 1") }
-        guard linearEpochs >= 1 else { throw CommandFailure(message: "--linear-epochs must be at least 1") }
-        if let config = training.config, !FileManager.default.fileExists(atPath: config) {
-            throw CommandFailure(message: "--config '\(config)' does not exist")
-        }
-        let plan: SweepPlan
-        do {
-            plan = try SweepPlan(knobs: try grid.map(SweepPlan.parseGrid), seeds: seeds, random: random, randomSeed: UInt64(randomSeed))
-        } catch { throw CommandFailure(message: "\(error)") }
+        let plan = try makePlan()
         let outDir = URL(fileURLWithPath: out)
         do { try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true) } catch {
             throw CommandFailure(message: "cannot create '\(out)': \(error.localizedDescription)")
         }
         let title = outDir.standardizedFileURL.lastPathComponent
         let command = (["ssl-run"] + CommandLine.arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-
         let states = plan.trials.map { SweepPlan.state(of: outDir.appendingPathComponent($0.name)) }
-        let finished = states.filter { if case .finished = $0 { return true }; return false }.count
-        let partial = states.filter { if case .partial = $0 { return true }; return false }.count
-        print("sweep \(title): \(plan.trials.count) runs (\(plan.trials.count / plan.seeds.count) configurations × \(plan.seeds.count) seeds); "
-              + "\(finished) finished, \(partial) to resume, \(plan.trials.count - finished - partial) to start")
+        printSummary(plan: plan, states: states, title: title)
         if dryRun {
             for (i, (t, s)) in zip(plan.trials, states).enumerated() { print("  [\(i)] \(t.name): \(describe(s))") }
             return
@@ -88,19 +76,50 @@ struct Sweep: ParsableCommand {
         default: throw CommandFailure(message: "--launcher '\(launcher)' is not a launcher: use local or slurm")
         }
         if collect {
-            let results = SweepResults(plan: plan, dir: outDir)
-            do { try results.write(to: outDir, title: title, command: command) } catch { throw CommandFailure(message: "\(error)") }
+            let results = try writeResults(plan: plan, outDir: outDir, title: title, command: command)
             print("results: \(outDir.appendingPathComponent("results.md").path) (\(results.runs.filter(\.isFinished).count) of \(results.runs.count) finished)")
             return
         }
-        var trials = plan.trials
-        if let cell {
-            guard plan.trials.indices.contains(cell) else {
-                throw CommandFailure(message: "--cell \(cell) is not a run of this sweep: it has \(plan.trials.count) (0 to \(plan.trials.count - 1); see --dry-run)")
-            }
-            trials = [plan.trials[cell]]
-        }
+        let sweepStart = Date()
+        runTrials(try selectedTrials(plan), outDir: outDir)
+        let results = try writeResults(plan: plan, outDir: outDir, title: title, command: command)
+        print(String(format: "results: %@ (%d finished, %d failed, %.0f s)", outDir.appendingPathComponent("results.md").path,
+                     results.runs.filter(\.isFinished).count, results.failed.count, Date().timeIntervalSince(sweepStart)))
+        print(results.markdown(title: title, command: nil, plots: []).split(separator: "\n").filter { $0.hasPrefix("|") || $0.hasPrefix("Best") }.joined(separator: "\n"))
+        try checkOutcome(results, plan: plan)
+    }
 
+    /// Checks the options and expands the grid into runs.
+    func makePlan() throws -> SweepPlan {
+        guard jobs >= 1 else { throw CommandFailure(message: "--jobs must be at least 1") }
+        guard linearEpochs >= 1 else { throw CommandFailure(message: "--linear-epochs must be at least 1") }
+        if let config = training.config, !FileManager.default.fileExists(atPath: config) {
+            throw CommandFailure(message: "--config '\(config)' does not exist")
+        }
+        do {
+            return try SweepPlan(knobs: try grid.map(SweepPlan.parseGrid), seeds: seeds, random: random, randomSeed: UInt64(randomSeed))
+        } catch { throw CommandFailure(message: "\(error)") }
+    }
+
+    /// One line: how many runs, and how many are finished, half-done and new.
+    func printSummary(plan: SweepPlan, states: [SweepPlan.RunState], title: String) {
+        let finished = states.filter { if case .finished = $0 { return true }; return false }.count
+        let partial = states.filter { if case .partial = $0 { return true }; return false }.count
+        print("sweep \(title): \(plan.trials.count) runs (\(plan.trials.count / plan.seeds.count) configurations × \(plan.seeds.count) seeds); "
+              + "\(finished) finished, \(partial) to resume, \(plan.trials.count - finished - partial) to start")
+    }
+
+    /// Every run, or only run --cell.
+    func selectedTrials(_ plan: SweepPlan) throws -> [SweepPlan.Trial] {
+        guard let cell else { return plan.trials }
+        guard plan.trials.indices.contains(cell) else {
+            throw CommandFailure(message: "--cell \(cell) is not a run of this sweep: it has \(plan.trials.count) (0 to \(plan.trials.count - 1); see --dry-run)")
+        }
+        return [plan.trials[cell]]
+    }
+
+    /// Trains the runs as child processes, --jobs at a time, forwarding Ctrl-C / SIGTERM to them once.
+    func runTrials(_ trials: [SweepPlan.Trial], outDir: URL) {
         let cores = pluginOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let threads = max(1, cores / jobs)
         let executable = Sweep.executablePath()
@@ -109,17 +128,15 @@ struct Sweep: ParsableCommand {
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = jobs
         let progress = Counter()
-        let total = trials.count
-        let sweepStart = Date()
         for trial in trials {
             queue.addOperation {
                 guard Sweep.interrupted == 0 else { return }
                 let dir = outDir.appendingPathComponent(trial.name)
                 let line = self.runTrial(trial, dir: dir, executable: executable, threads: threads, runner: runner)
-                progress.report("\(trial.name): \(line)", total: total)
+                progress.report("\(trial.name): \(line)", total: trials.count)
             }
         }
-        // Forward Ctrl-C / SIGTERM to the children (they run in their own process groups), once.
+        // The children run in their own process groups, so the signal is passed on by hand.
         var forwarded = false
         while queue.operationCount > 0 {
             if Sweep.interrupted > 0 && !forwarded {
@@ -130,13 +147,17 @@ struct Sweep: ParsableCommand {
             usleep(50_000)
         }
         queue.waitUntilAllOperationsAreFinished()
+    }
 
+    /// results.csv, results.md, runs.csv and the plots from every run folder.
+    func writeResults(plan: SweepPlan, outDir: URL, title: String, command: String) throws -> SweepResults {
         let results = SweepResults(plan: plan, dir: outDir)
         do { try results.write(to: outDir, title: title, command: command) } catch { throw CommandFailure(message: "\(error)") }
-        let failedCount = results.failed.count
-        print(String(format: "results: %@ (%d finished, %d failed, %.0f s)", outDir.appendingPathComponent("results.md").path,
-                     results.runs.filter(\.isFinished).count, failedCount, Date().timeIntervalSince(sweepStart)))
-        print(results.markdown(title: title, command: nil, plots: []).split(separator: "\n").filter { $0.hasPrefix("|") || $0.hasPrefix("Best") }.joined(separator: "\n"))
+        return results
+    }
+
+    /// The exit status: interrupted, this cell unfinished, or runs that failed.
+    func checkOutcome(_ results: SweepResults, plan: SweepPlan) throws {
         if Sweep.interrupted > 0 { throw CommandFailure(message: "sweep interrupted; rerun the same command to continue it", code: 130) }
         if let cell {
             let mine = results.runs[cell]
@@ -145,8 +166,8 @@ struct Sweep: ParsableCommand {
             }
             return
         }
-        if failedCount > 0 {
-            throw CommandFailure(message: "\(failedCount) run(s) failed (see results.md and each run's sweep.log); rerun the same command to retry them")
+        if !results.failed.isEmpty {
+            throw CommandFailure(message: "\(results.failed.count) run(s) failed (see results.md and each run's sweep.log); rerun the same command to retry them")
         }
     }
 
