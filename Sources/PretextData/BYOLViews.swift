@@ -27,6 +27,8 @@ public struct BYOLViews: Transform {
         view2 = try make(blurProbs.1, solarizeProbs.1)
     }
 
+    public var viewSides: [Int] { [view1.size, view2.size] }
+
     public func callAsFunction(_ image: Image, _ rng: inout RNG) -> Views {
         let src = FloatImage(image)
         return Views(tensors: [view1.view(src, &rng), view2.view(src, &rng)])

@@ -21,6 +21,8 @@ public struct MoCoV2Views: Transform {
                               blurKernelSize: blurKernelSize, normalize: normalize)
     }
 
+    public var viewSides: [Int] { [view.size, view.size] }
+
     public func callAsFunction(_ image: Image, _ rng: inout RNG) -> Views {
         let src = FloatImage(image)
         return Views(tensors: [view.view(src, &rng), view.view(src, &rng)])

@@ -23,6 +23,8 @@ public struct SimCLRViews: Transform {
                               blurKernelSize: blurKernelSize, normalize: normalize)
     }
 
+    public var viewSides: [Int] { [view.size, view.size] }
+
     public func callAsFunction(_ image: Image, _ rng: inout RNG) -> Views {
         let src = FloatImage(image)
         return Views(tensors: [view.view(src, &rng), view.view(src, &rng)])

@@ -46,6 +46,8 @@ public struct SwaVViews: Transform {
         self.localViews = localViews
     }
 
+    public var viewSides: [Int] { Array(repeating: global.size, count: globalViews) + Array(repeating: local.size, count: localViews) }
+
     public func callAsFunction(_ image: Image, _ rng: inout RNG) -> Views {
         let src = FloatImage(image)
         var out: [Tensor] = []

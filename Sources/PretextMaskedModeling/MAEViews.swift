@@ -20,6 +20,8 @@ public struct MAEViews: Transform {
         self.normalize = normalize
     }
 
+    public var viewSides: [Int] { [crop.height] }
+
     public func callAsFunction(_ image: Image, _ rng: inout RNG) -> Views {
         var x = FloatImage(image)
         crop.apply(&x, &rng)

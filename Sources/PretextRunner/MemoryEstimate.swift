@@ -1,11 +1,12 @@
 import Foundation
 import PretextCore
+import PretextData
 import PretextNN
 
 /// What a configuration will need before anything of that size is allocated: the parameters of the
-/// built networks (with gradients and two optimizer slots), one batch of input views at the largest
-/// side the `views` section asks for, and the activations the backbone keeps for backward on that
-/// batch (`Backbone.activationFloats`; DINO-style global and local crops counted at their own sides).
+/// built networks (with gradients and two optimizer slots), one batch of input views at the sides the
+/// method's transform makes, and the activations the backbone keeps for backward on that batch
+/// (`Backbone.activationFloats`; DINO's global and local crops each at its own side).
 /// A run that cannot fit in this machine's memory is refused with the figures and the keys to lower,
 /// instead of dying in the allocator or the OOM killer (`views.input_size=100000`, `data.batch_size=1e6`).
 public struct MemoryEstimate {
@@ -15,34 +16,37 @@ public struct MemoryEstimate {
     public var sideKey: String
     public var activationBytes: Double
 
-    /// Parameters of `modules` × 4 (weights, gradients, two optimizer slots); inputs: batch × views ×
-    /// 3 × side² floats, with 2 views unless the method makes more (DINO's local crops: `local_views`).
-    public init(modules: [String: Module], backbone: (any Backbone)? = nil, views: ConfigSection, batchSize: Int) {
+    /// Parameters of `modules` × 4 (weights, gradients, two optimizer slots); inputs: batch × 3 × side²
+    /// floats for each view of `viewSides`; activations: the backbone's per view at that view's side.
+    /// `sideKey` is the configuration key the messages tell the user to lower.
+    public init(modules: [String: Module], backbone: (any Backbone)? = nil, viewSides: [Int], sideKey: String, batchSize: Int) {
         var params = 0.0
         for m in modules.values { for (_, t) in m.namedParameters() { params += Double(t.count) } }
         parameterBytes = params * 4 * 4
-        var side = 0, key = "views.input_size"
-        for k in ["input_size", "global_crop_size", "local_crop_size", "resize", "center_crop", "tile_size"] {
-            if case let .int(v)? = views.values[k], v > side { side = v; key = "views.\(k)" }
-        }
-        largestSide = side
-        sideKey = key
-        var count = 2.0
-        if case let .int(v)? = views.values["local_views"] { count += Double(max(0, v)) }
-        inputBytes = Double(batchSize) * count * 3 * Double(side) * Double(side) * 4
+        largestSide = viewSides.max() ?? 0
+        self.sideKey = sideKey
+        inputBytes = Double(batchSize) * viewSides.reduce(0.0) { $0 + 3 * Double($1) * Double($1) } * 4
         activationBytes = 0
         if let backbone {
-            var perImage = 0.0
-            if case let .int(global)? = views.values["global_crop_size"] {
-                perImage = 2 * backbone.activationFloats(side: global)
-                if case let .int(local)? = views.values["local_crop_size"] {
-                    perImage += (count - 2) * backbone.activationFloats(side: local)
-                }
-            } else {
-                perImage = count * backbone.activationFloats(side: side)
-            }
-            activationBytes = Double(batchSize) * perImage * 4
+            activationBytes = Double(batchSize) * viewSides.reduce(0.0) { $0 + backbone.activationFloats(side: $1) } * 4
         }
+    }
+
+    /// The estimate for a method's transform: its own view sides (`Transform.viewSides`), or, for a
+    /// transform that cannot tell, two views (plus `local_views`) at the largest side a `views` key sets.
+    public init(modules: [String: Module], backbone: (any Backbone)? = nil, transform: (any Transform)? = nil,
+                views: ConfigSection, batchSize: Int) {
+        let keys = ["input_size", "global_crop_size", "local_crop_size", "resize", "center_crop", "tile_size"]
+        func value(_ k: String) -> Int? { if case let .int(v)? = views.values[k] { return v }; return nil }
+        var sides = transform?.viewSides ?? []
+        if sides.isEmpty {
+            var count = 2
+            if let v = value("local_views") { count += max(0, v) }
+            sides = Array(repeating: keys.compactMap(value).max() ?? 0, count: count)
+        }
+        // The key that sets the largest side, for the messages (the transform's default when none does).
+        let key = keys.first { value($0) == sides.max() }.map { "views.\($0)" } ?? "views.input_size"
+        self.init(modules: modules, backbone: backbone, viewSides: sides, sideKey: key, batchSize: batchSize)
     }
 
     /// Throws when the estimate exceeds this machine's physical memory.

@@ -58,7 +58,8 @@ public final class RunConfiguration {
         monitor = try schedCfg.string("monitor", "loss", "metric a metric-driven schedule (plateau) watches: loss, or an epoch metric such as knn20_top1")
         sections = [methodCfg, backboneCfg, viewsCfg, optCfg, schedCfg, train, data, eval]
         for section in sections { try section.validate() }
-        try MemoryEstimate(modules: method.modules, backbone: method.backbone, views: viewsCfg, batchSize: settings.batchSize).check()
+        try MemoryEstimate(modules: method.modules, backbone: method.backbone, transform: method.views, views: viewsCfg,
+                           batchSize: settings.batchSize).check()
     }
 
     /// The configuration in effect: the spec with every value the getters read (defaults included).

@@ -44,6 +44,8 @@ public struct DINOViews: Transform {
         self.localViews = localViews
     }
 
+    public var viewSides: [Int] { [global1.size, global2.size] + Array(repeating: local.size, count: localViews) }
+
     public func callAsFunction(_ image: Image, _ rng: inout RNG) -> Views {
         let src = FloatImage(image)
         var out = [global1.view(src, &rng), global2.view(src, &rng)]

@@ -1,6 +1,7 @@
 import XCTest
 @testable import PretextRunner
 import PretextCore
+import PretextData
 import PretextKit
 import PretextNN
 import PretextTensor
@@ -66,6 +67,25 @@ final class MemoryEstimateTests: XCTestCase {
         XCTAssertThrowsError(try e.check(physicalMemory: 1e6)) { XCTAssertTrue("\($0)".contains("views.input_size"), "\($0)") }
         let huge = MemoryEstimate(modules: [:], views: ConfigSection(path: "views", values: ["input_size": .int(100_000)]), batchSize: 128)
         XCTAssertThrowsError(try huge.check(physicalMemory: 24e9)) { XCTAssertTrue("\($0)".contains("GB"), "\($0)") }
+    }
+
+    /// The transform says which views it makes: SwAV's 2 × 32 px + 6 × 16 px crops are counted at their own
+    /// sides whatever the `views` section spells out, and the message names the key that sets the largest.
+    func testTheTransformsViewSidesAreCounted() throws {
+        var rng = RNG(seed: 0)
+        let net = ResNet(.resnet18, cifarStem: true, width: 0.25, rng: &rng)
+        let swav = try SwaVViews(globalCropSize: 32, globalViews: 2, localCropSize: 16, localViews: 6)
+        XCTAssertEqual(swav.viewSides, [32, 32, 16, 16, 16, 16, 16, 16])
+        let e = MemoryEstimate(modules: [:], backbone: net, transform: swav,
+                               views: ConfigSection(path: "views", values: ["global_crop_size": .int(32)]), batchSize: 10)
+        XCTAssertEqual(e.inputBytes, 10 * (2 * 3 * 32 * 32 + 6 * 3 * 16 * 16) * 4)
+        XCTAssertEqual(e.activationBytes, 10 * (2 * net.activationFloats(side: 32) + 6 * net.activationFloats(side: 16)) * 4, accuracy: 1)
+        XCTAssertEqual(e.sideKey, "views.global_crop_size")
+        XCTAssertEqual(e.largestSide, 32)
+        // An empty `views` section: the transform's own sides, the message names input_size.
+        let simclr = MemoryEstimate(modules: [:], transform: try SimCLRViews(inputSize: 24), views: ConfigSection(path: "views", values: [:]), batchSize: 4)
+        XCTAssertEqual(simclr.inputBytes, 4 * 2 * 3 * 24 * 24 * 4)
+        XCTAssertEqual(simclr.sideKey, "views.input_size")
     }
 
     /// A batch whose activations cannot fit is refused before training, naming the key and the figures.

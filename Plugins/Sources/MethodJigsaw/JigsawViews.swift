@@ -59,6 +59,8 @@ public struct JigsawViews: Transform {
         }
     }
 
+    public var viewSides: [Int] { Array(repeating: tileSize, count: gridSize * gridSize) }
+
     public func callAsFunction(_ image: Image, _ rng: inout RNG) -> Views {
         var x = FloatImage(image)
         crop.apply(&x, &rng)

@@ -19,6 +19,8 @@ public struct RotationViews: Transform {
         self.normalize = normalize
     }
 
+    public var viewSides: [Int] { Array(repeating: crop.height, count: 4) }
+
     public func callAsFunction(_ image: Image, _ rng: inout RNG) -> Views {
         var x = FloatImage(image)
         crop.apply(&x, &rng)
