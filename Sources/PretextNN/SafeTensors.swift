@@ -124,6 +124,39 @@ public enum SafeTensors {
 
     /// Parses safetensors bytes (`path` only names the source in errors).
     public static func decode(_ data: Data, path: String = "<memory>", allowNonFinite: Bool = false) throws -> SafeTensorsFile {
+        let (header, dataStart) = try parseHeader(data, path: path)
+        let metadata = try parseMetadata(header["__metadata__"], path: path)
+        let dataSize = data.count - dataStart
+        var entries = try header.filter { $0.key != "__metadata__" }.map { try parseEntry(key: $0.key, value: $0.value, dataSize: dataSize, path: path) }
+        entries.sort { ($0.begin, $0.end, $0.key) < ($1.begin, $1.end, $1.key) }
+        try checkLayout(entries, dataSize: dataSize, path: path)
+        let checksums = try storedChecksums(metadata, path: path)
+        var tensors: [(key: String, tensor: Tensor)] = []
+        tensors.reserveCapacity(entries.count)
+        try data.withUnsafeBytes { raw in
+            let base = raw.baseAddress! + dataStart
+            for e in entries {
+                if let expected = checksums[e.key] {
+                    let actual = CRC32C.checksum(UnsafeRawBufferPointer(start: base + e.begin, count: e.end - e.begin))
+                    guard actual == expected else { throw SafeTensorsError.checksumMismatch(path: path, key: e.key) }
+                }
+                let count = e.shape.reduce(1, *)
+                let t = Tensor(shape: e.shape) { out in convert(base + e.begin, dtype: e.dtype, count: count, into: out) }
+                if !allowNonFinite {
+                    let bad = t.scalars.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+                    guard bad == 0 else { throw SafeTensorsError.nonFinite(path: path, key: e.key, count: bad, total: count) }
+                }
+                tensors.append((e.key, t))
+            }
+        }
+        return SafeTensorsFile(tensors: tensors, metadata: metadata)
+    }
+
+    /// One tensor's header entry, checked against its dtype's size and the data section.
+    struct Entry { let key: String; let dtype: String; let shape: [Int]; let begin: Int; let end: Int }
+
+    /// The JSON header object and where the data section starts.
+    static func parseHeader(_ data: Data, path: String) throws -> (header: [String: Any], dataStart: Int) {
         guard data.count >= 8 else {
             throw SafeTensorsError.truncated(path: path, detail: "\(data.count) bytes, fewer than the 8-byte header length")
         }
@@ -147,50 +180,56 @@ public enum SafeTensors {
         guard let header = object as? [String: Any] else {
             throw SafeTensorsError.malformedHeader(path: path, detail: "the header is not a JSON object")
         }
+        return (header, 8 + Int(n))
+    }
+
+    /// `__metadata__`: string values only.
+    static func parseMetadata(_ value: Any?, path: String) throws -> [String: String] {
+        guard let value else { return [:] }
+        guard let dict = value as? [String: Any] else {
+            throw SafeTensorsError.malformedHeader(path: path, detail: "__metadata__ is not an object")
+        }
         var metadata: [String: String] = [:]
-        if let m = header["__metadata__"] {
-            guard let dict = m as? [String: Any] else {
-                throw SafeTensorsError.malformedHeader(path: path, detail: "__metadata__ is not an object")
+        for (k, v) in dict {
+            guard let s = v as? String else {
+                throw SafeTensorsError.malformedHeader(path: path, detail: "__metadata__ value for '\(k)' is not a string")
             }
-            for (k, v) in dict {
-                guard let s = v as? String else {
-                    throw SafeTensorsError.malformedHeader(path: path, detail: "__metadata__ value for '\(k)' is not a string")
-                }
-                metadata[k] = s
-            }
+            metadata[k] = s
         }
-        let dataStart = 8 + Int(n), dataSize = data.count - dataStart
-        struct Entry { let key: String; let dtype: String; let shape: [Int]; let begin: Int; let end: Int }
-        var entries: [Entry] = []
-        for (key, value) in header where key != "__metadata__" {
-            guard let info = value as? [String: Any] else {
-                throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "entry is not an object")
-            }
-            guard let dtype = info["dtype"] as? String else {
-                throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "missing or non-string 'dtype'")
-            }
-            guard let shapeAny = info["shape"] as? [Any], let shape = intArray(shapeAny), shape.allSatisfy({ $0 >= 0 }) else {
-                throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "'shape' must be a list of non-negative integers")
-            }
-            guard let offAny = info["data_offsets"] as? [Any], let off = intArray(offAny), off.count == 2, off[0] >= 0, off[0] <= off[1] else {
-                throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "'data_offsets' must be [begin, end] with 0 <= begin <= end")
-            }
-            guard let size = elementSize(dtype) else {
-                throw SafeTensorsError.unsupportedDType(path: path, key: key, dtype: dtype)
-            }
-            // A shape whose element or byte count overflows Int (e.g. [2^32, 2^32]) fits no file.
-            guard let count = elementCount(shape), case let (bytes, false) = count.multipliedReportingOverflow(by: size) else {
-                throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "shape \(shape) has more elements than any file can hold")
-            }
-            guard off[1] - off[0] == bytes else {
-                throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "data_offsets span \(off[1] - off[0]) bytes but \(dtype) \(shape) needs \(bytes)")
-            }
-            guard off[1] <= dataSize else {
-                throw SafeTensorsError.truncated(path: path, detail: "tensor '\(key)' ends at byte \(off[1]) of the data section, which has only \(dataSize) bytes")
-            }
-            entries.append(Entry(key: key, dtype: dtype, shape: shape, begin: off[0], end: off[1]))
+        return metadata
+    }
+
+    static func parseEntry(key: String, value: Any, dataSize: Int, path: String) throws -> Entry {
+        guard let info = value as? [String: Any] else {
+            throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "entry is not an object")
         }
-        entries.sort { ($0.begin, $0.end, $0.key) < ($1.begin, $1.end, $1.key) }
+        guard let dtype = info["dtype"] as? String else {
+            throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "missing or non-string 'dtype'")
+        }
+        guard let shapeAny = info["shape"] as? [Any], let shape = intArray(shapeAny), shape.allSatisfy({ $0 >= 0 }) else {
+            throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "'shape' must be a list of non-negative integers")
+        }
+        guard let offAny = info["data_offsets"] as? [Any], let off = intArray(offAny), off.count == 2, off[0] >= 0, off[0] <= off[1] else {
+            throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "'data_offsets' must be [begin, end] with 0 <= begin <= end")
+        }
+        guard let size = elementSize(dtype) else {
+            throw SafeTensorsError.unsupportedDType(path: path, key: key, dtype: dtype)
+        }
+        // A shape whose element or byte count overflows Int (e.g. [2^32, 2^32]) fits no file.
+        guard let count = elementCount(shape), case let (bytes, false) = count.multipliedReportingOverflow(by: size) else {
+            throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "shape \(shape) has more elements than any file can hold")
+        }
+        guard off[1] - off[0] == bytes else {
+            throw SafeTensorsError.invalidTensor(path: path, key: key, detail: "data_offsets span \(off[1] - off[0]) bytes but \(dtype) \(shape) needs \(bytes)")
+        }
+        guard off[1] <= dataSize else {
+            throw SafeTensorsError.truncated(path: path, detail: "tensor '\(key)' ends at byte \(off[1]) of the data section, which has only \(dataSize) bytes")
+        }
+        return Entry(key: key, dtype: dtype, shape: shape, begin: off[0], end: off[1])
+    }
+
+    /// The sorted entries tile the data section exactly: no overlap, no gap, no trailing bytes.
+    static func checkLayout(_ entries: [Entry], dataSize: Int, path: String) throws {
         var expected = 0
         for e in entries {
             guard e.begin == expected else {
@@ -202,26 +241,6 @@ public enum SafeTensors {
         guard expected == dataSize else {
             throw SafeTensorsError.malformedHeader(path: path, detail: "the tensors cover \(expected) bytes but the data section has \(dataSize) (trailing bytes)")
         }
-        let checksums = try storedChecksums(metadata, path: path)
-        var tensors: [(key: String, tensor: Tensor)] = []
-        tensors.reserveCapacity(entries.count)
-        try data.withUnsafeBytes { raw in
-            let base = raw.baseAddress! + dataStart
-            for e in entries {
-                if let expected = checksums[e.key] {
-                    let actual = CRC32C.checksum(UnsafeRawBufferPointer(start: base + e.begin, count: e.end - e.begin))
-                    guard actual == expected else { throw SafeTensorsError.checksumMismatch(path: path, key: e.key) }
-                }
-                let count = e.shape.reduce(1, *)
-                let t = Tensor(shape: e.shape) { out in convert(base + e.begin, dtype: e.dtype, count: count, into: out) }
-                if !allowNonFinite {
-                    let bad = t.scalars.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-                    guard bad == 0 else { throw SafeTensorsError.nonFinite(path: path, key: e.key, count: bad, total: count) }
-                }
-                tensors.append((e.key, t))
-            }
-        }
-        return SafeTensorsFile(tensors: tensors, metadata: metadata)
     }
 
     /// The per-tensor checksums of `checksumKey` (none for files other writers made).
