@@ -27,64 +27,15 @@ public struct ImageFolderDataset: Dataset {
     public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
     public init(root: String, skipBadImages: Bool = false) throws {
-        let rootURL = URL(fileURLWithPath: root).standardizedFileURL
-        let rootPath = rootURL.path
+        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: rootPath, isDirectory: &isDir), isDir.boolValue else {
             throw DataError.notAFolder(path: root)
         }
-        let entries = try Self.listFolder(rootPath)
-        let classDirs = entries.filter { $0.isDir && !$0.name.hasPrefix(".") }.map(\.name).sorted(by: Self.codepointLess)
-        let rootImages = entries.filter { !$0.isDir && Self.isImageName($0.name) }.map(\.name).sorted(by: Self.codepointLess)
-
-        var paths: [String] = []
-        var labels: [Int?] = []
-        var classes: [String] = []
-        if !classDirs.isEmpty {
-            // Class layout when at least one sub-folder holds images.
-            var perClass: [[String]] = []
-            for c in classDirs {
-                perClass.append(try Self.imagesBelow(rootPath + "/" + c, relativeTo: c))
-            }
-            if perClass.contains(where: { !$0.isEmpty }) {
-                let empty = zip(classDirs, perClass).filter { $0.1.isEmpty }.map(\.0)
-                if !empty.isEmpty { throw DataError.emptyClassFolders(folder: root, classes: empty) }
-                classes = classDirs
-                for (k, files) in perClass.enumerated() {
-                    paths += files
-                    labels += Array(repeating: k, count: files.count)
-                }
-            }
-        }
-        if classes.isEmpty {
-            guard !rootImages.isEmpty else {
-                let reason = classDirs.isEmpty
-                    ? "the folder has no .png/.jpg/.jpeg files"
-                    : "neither the folder nor its \(classDirs.count) sub-folder(s) hold .png/.jpg/.jpeg files"
-                throw DataError.noImages(folder: root, reason: reason)
-            }
-            paths = rootImages
-            labels = Array(repeating: nil, count: rootImages.count)
-        }
-
-        var skipped: [(String, DataError)] = []
+        var (paths, labels, classes) = try Self.scan(rootPath, named: root)
+        var skipped: [(path: String, error: DataError)] = []
         if skipBadImages {
-            var bad = [DataError?](repeating: nil, count: paths.count)
-            let rp = rootPath
-            let allPaths = paths
-            bad.withUnsafeMutableBufferPointer { out in
-                let o = out
-                DispatchQueue.concurrentPerform(iterations: max(1, min(8, allPaths.count))) { chunk in
-                    let n = allPaths.count, lo = n * chunk / max(1, min(8, n)), hi = n * (chunk + 1) / max(1, min(8, n))
-                    for i in lo..<hi {
-                        do { _ = try ImageDecoder.decode(file: rp + "/" + allPaths[i]) } catch let e as DataError {
-                            o[i] = e
-                        } catch {
-                            o[i] = .corruptImage(path: rp + "/" + allPaths[i], reason: "\(error)")
-                        }
-                    }
-                }
-            }
+            let bad = Self.decodeErrors(paths.map { rootPath + "/" + $0 })
             var keptPaths: [String] = [], keptLabels: [Int?] = []
             for i in 0..<paths.count {
                 if let e = bad[i] { skipped.append((rootPath + "/" + paths[i], e)) } else {
@@ -103,6 +54,55 @@ public struct ImageFolderDataset: Dataset {
         self.relativePaths = paths
         self.labels = labels
         self.skipped = skipped
+    }
+
+    /// The images of a folder: class sub-folders (when at least one holds images; then none may be
+    /// empty) or, failing that, the images in the folder itself, unlabelled. `name` is the folder as
+    /// the user gave it, for messages.
+    static func scan(_ rootPath: String, named name: String) throws -> (paths: [String], labels: [Int?], classes: [String]) {
+        let entries = try listFolder(rootPath)
+        let classDirs = entries.filter { $0.isDir && !$0.name.hasPrefix(".") }.map(\.name).sorted(by: codepointLess)
+        let rootImages = entries.filter { !$0.isDir && isImageName($0.name) }.map(\.name).sorted(by: codepointLess)
+        if !classDirs.isEmpty {
+            let perClass = try classDirs.map { try imagesBelow(rootPath + "/" + $0, relativeTo: $0) }
+            if perClass.contains(where: { !$0.isEmpty }) {
+                let empty = zip(classDirs, perClass).filter { $0.1.isEmpty }.map(\.0)
+                if !empty.isEmpty { throw DataError.emptyClassFolders(folder: name, classes: empty) }
+                var paths: [String] = [], labels: [Int?] = []
+                for (k, files) in perClass.enumerated() {
+                    paths += files
+                    labels += Array(repeating: k, count: files.count)
+                }
+                return (paths, labels, classDirs)
+            }
+        }
+        guard !rootImages.isEmpty else {
+            let reason = classDirs.isEmpty
+                ? "the folder has no .png/.jpg/.jpeg files"
+                : "neither the folder nor its \(classDirs.count) sub-folder(s) hold .png/.jpg/.jpeg files"
+            throw DataError.noImages(folder: name, reason: reason)
+        }
+        return (rootImages, Array(repeating: nil, count: rootImages.count), [])
+    }
+
+    /// Decodes every file (up to 8 at once) and returns each one's error, nil for the readable ones.
+    static func decodeErrors(_ files: [String]) -> [DataError?] {
+        var bad = [DataError?](repeating: nil, count: files.count)
+        let chunks = max(1, min(8, files.count))
+        bad.withUnsafeMutableBufferPointer { out in
+            let o = out
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let n = files.count
+                for i in (n * chunk / chunks)..<(n * (chunk + 1) / chunks) {
+                    do { _ = try ImageDecoder.decode(file: files[i]) } catch let e as DataError {
+                        o[i] = e
+                    } catch {
+                        o[i] = .corruptImage(path: files[i], reason: "\(error)")
+                    }
+                }
+            }
+        }
+        return bad
     }
 
     public var count: Int { relativePaths.count }
