@@ -25,7 +25,16 @@ static int (*p_barrier)(mpi_comm);
 static int (*p_abort)(mpi_comm, int);
 static int (*p_finalize)(void);
 static int (*p_get_library_version)(char *, int *);
+static int (*p_comm_dup)(mpi_comm, mpi_comm *);
+static int (*p_iallreduce)(const void *, void *, int, mpi_datatype, mpi_op, mpi_comm, void **);
+static int (*p_testall)(int, void **, int *, void *);
+static int (*p_waitall)(int, void **, void *);
 static mpi_comm comm_world;
+// The gradient all-reduces started during backward run on their own communicator (a duplicate of
+// MPI_COMM_WORLD), so their order never interleaves with the blocking collectives on the world one.
+static mpi_comm comm_gradients;
+static void **requests;
+static int request_count, request_capacity;
 static mpi_datatype dt_float, dt_double, dt_byte;
 static mpi_op op_sum, op_max;
 static char library_version[512];
@@ -70,6 +79,10 @@ int pretext_mpi_init(int *rank, int *size, char *error, int error_length) {
     RESOLVE(p_abort, "MPI_Abort");
     RESOLVE(p_finalize, "MPI_Finalize");
     RESOLVE(p_get_library_version, "MPI_Get_library_version");
+    RESOLVE(p_comm_dup, "MPI_Comm_dup");
+    RESOLVE(p_iallreduce, "MPI_Iallreduce");
+    RESOLVE(p_testall, "MPI_Testall");
+    RESOLVE(p_waitall, "MPI_Waitall");
     RESOLVE(comm_world, "ompi_mpi_comm_world");
     RESOLVE(dt_float, "ompi_mpi_float");
     RESOLVE(dt_double, "ompi_mpi_double");
@@ -84,6 +97,11 @@ int pretext_mpi_init(int *rank, int *size, char *error, int error_length) {
     }
     p_comm_rank(comm_world, rank);
     p_comm_size(comm_world, size);
+    rc = p_comm_dup(comm_world, &comm_gradients);  // collective: every rank is here, in MPI_Init's order
+    if (rc != 0) {
+        snprintf(error, (size_t)error_length, "MPI_Comm_dup failed with MPI error %d", rc);
+        return -1;
+    }
     int len = 0;
     p_get_library_version(library_version, &len);
     char *newline = strchr(library_version, '\n');
@@ -149,6 +167,40 @@ int pretext_mpi_broadcast_bytes(void *buffer, long count, int root) {
         count -= n;
     }
     return 0;
+}
+
+int pretext_mpi_start_gradient_sum(float *buffer, long count) {
+    while (count > 0) {
+        int n = count > CHUNK ? CHUNK : (int)count;
+        if (request_count == request_capacity) {
+            int capacity = request_capacity == 0 ? 64 : 2 * request_capacity;
+            void **grown = realloc(requests, (size_t)capacity * sizeof(void *));
+            if (grown == NULL) return -1;
+            requests = grown;
+            request_capacity = capacity;
+        }
+        int rc = p_iallreduce(OMPI_IN_PLACE, buffer, n, dt_float, op_sum, comm_gradients, &requests[request_count]);
+        if (rc != 0) return rc;
+        request_count++;
+        buffer += n;
+        count -= n;
+    }
+    return 0;
+}
+
+int pretext_mpi_progress_gradient_sums(void) {
+    if (request_count == 0) return 0;
+    int done = 0;
+    int rc = p_testall(request_count, requests, &done, NULL);  // NULL = MPI_STATUSES_IGNORE in Open MPI
+    if (rc == 0 && done) request_count = 0;
+    return rc;
+}
+
+int pretext_mpi_wait_gradient_sums(void) {
+    if (request_count == 0) return 0;
+    int rc = p_waitall(request_count, requests, NULL);
+    request_count = 0;
+    return rc;
 }
 
 int pretext_mpi_barrier(void) { return p_barrier(comm_world); }

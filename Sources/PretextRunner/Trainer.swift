@@ -139,7 +139,8 @@ public final class Trainer {
                                     skipBadImages: s.skipBad, shard: (group.rank, group.size))
         let loop = TrainingLoop(config: config, loader: loader, log: log, checkpoints: checkpoints, reporter: reporter, step: step)
         if group.isDistributed {
-            let parallel = DataParallel(method: config.method, group: group, syncBatchNorm: s.syncBatchNorm)
+            let parallel = DataParallel(method: config.method, group: group, syncBatchNorm: s.syncBatchNorm,
+                                        bucketBytes: Int(Double(s.bucketMB) * 1_048_576))
             parallel.broadcastState()
             loop.dataParallel = parallel
         }

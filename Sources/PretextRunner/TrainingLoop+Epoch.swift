@@ -21,6 +21,7 @@ extension TrainingLoop {
                                      "elapsed_seconds": Date().timeIntervalSince(runStart)]
         if let parallel = dataParallel {
             record["allreduce_seconds"] = parallel.takeCommunicationSeconds()
+            record["allreduce_overlapped"] = parallel.takeOverlap()
             record["ranks"] = parallel.group.size
         }
         if !totals.skipped.isEmpty {

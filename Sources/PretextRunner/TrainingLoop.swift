@@ -83,7 +83,7 @@ final class TrainingLoop {
                 dataParallel?.broadcastBuffers()
                 try updateMomentumTargets(ctx)
             }
-            var out = try forwardBackward(batch, ctx)
+            var out = try forwardBackward(batch, ctx, lastOfStep: (batchIndex + 1) % settings.accumulate == 0)
             // Every rank logs the job's mean loss and stops at the same batch when any rank saw Ctrl-C.
             var interrupted = InterruptFlag.isSet
             if let group = dataParallel?.group {
@@ -120,7 +120,8 @@ final class TrainingLoop {
     }
 
     /// The method's forward pass and loss, then backward; a non-finite loss stops with the last checkpoint named.
-    func forwardBackward(_ batch: Batch, _ ctx: StepContext) throws -> (loss: Double, metrics: [String: Double]) {
+    /// Under mpirun the backward of a step's last batch starts the gradient all-reduce as buckets fill.
+    func forwardBackward(_ batch: Batch, _ ctx: StepContext, lastOfStep: Bool) throws -> (loss: Double, metrics: [String: Double]) {
         let out = try firstStepOfRun
             ? PluginCrashReport.running("the first training step of method '\(config.methodName)' from plugin \(config.methodSource)") {
                 try method.step(batch, ctx)
@@ -131,6 +132,8 @@ final class TrainingLoop {
         guard lossValue.isFinite else {
             throw RunError.nonFiniteLoss(step: ctx.step, epoch: ctx.epoch, value: lossValue, lastCheckpoint: checkpoints.last)
         }
+        if lastOfStep { dataParallel?.beginBackward() }
+        defer { dataParallel?.endBackward() }
         try (settings.accumulate > 1 ? out.loss * (1 / Float(settings.accumulate)) : out.loss).backward()
         return (Double(lossValue), out.metrics)
     }

@@ -4,7 +4,7 @@ import PretextCore
 /// states its type, default, range and doc (so `config.yaml` and `ssl-run defaults` show them).
 public struct TrainingSettings {
     public var epochs: Int, seed: UInt64, accumulate: Int, logEvery: Int, stopAfter: Int
-    public var clipGrad: Float, keepEpochCheckpoints: Bool, demo: Bool, syncBatchNorm: Bool
+    public var clipGrad: Float, keepEpochCheckpoints: Bool, demo: Bool, syncBatchNorm: Bool, bucketMB: Float
     public var dataPath: String?, batchSize: Int, workers: Int, prefetch: Int, dropLast: Bool, skipBad: Bool
     public var syntheticCount: Int, syntheticSize: Int
 
@@ -17,6 +17,7 @@ public struct TrainingSettings {
         clipGrad = try train.float("clip_grad", 0, "clip the global gradient norm to this (0 = off)")
         demo = try train.bool("demo", false, "the run is the two-minute demo (set when no data is given): it ends with kNN before/after and the way to the full recipe")
         syncBatchNorm = try train.bool("sync_bn", false, "under mpirun: batch-norm statistics over every rank's batch (PyTorch SyncBatchNorm); false = each rank's own batch, as DDP")
+        bucketMB = try train.float("bucket_mb", 4, "under mpirun: megabytes of gradients per all-reduce bucket; a bucket's sum starts during backward as soon as it is full (PyTorch DDP's bucket_cap_mb)", greaterThan: 0, atMost: 4096)
         keepEpochCheckpoints = try train.bool("keep_epoch_checkpoints", true, "also keep weights of every epoch")
         dataPath = try data.optionalString("path", "image folder (class sub-folders or flat); none = built-in synthetic shapes")
         batchSize = try data.int("batch_size", 128, "images per batch (at least 2: batch statistics and contrastive losses need pairs)", range: 2...1_000_000)

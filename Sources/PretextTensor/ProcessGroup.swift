@@ -144,6 +144,29 @@ public final class ProcessGroup: @unchecked Sendable {
         return Int(v[0]) << 24 | Int(v[1])
     }
 
+    // MARK: - Sums started now, finished later (gradient buckets during backward)
+
+    /// Starts summing `buffer` over the ranks in place and returns at once; the buffer must stay
+    /// untouched until `waitStartedSums()`. These run on a communicator of their own, so they may be
+    /// outstanding while other collectives are called, but every rank must start the same sums in the
+    /// same order. A single process has nothing to do.
+    public func startSum(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        guard usesMPI, size > 1, let p = buffer.baseAddress else { return }
+        check(pretext_mpi_start_gradient_sum(p, buffer.count), "MPI_Iallreduce")
+    }
+
+    /// Moves the started sums forward (Open MPI progresses them only inside MPI calls).
+    public func progressStartedSums() {
+        guard usesMPI, size > 1 else { return }
+        check(pretext_mpi_progress_gradient_sums(), "MPI_Testall")
+    }
+
+    /// Returns when every started sum is complete.
+    public func waitStartedSums() {
+        guard usesMPI, size > 1 else { return }
+        check(pretext_mpi_wait_gradient_sums(), "MPI_Waitall")
+    }
+
     /// Waits until every rank is here.
     public func barrier() {
         guard usesMPI, size > 1 else { return }

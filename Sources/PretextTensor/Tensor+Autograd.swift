@@ -1,6 +1,11 @@
 /// Define-by-run autograd: ops call `record` on their result; `backward()` walks the tape once in
 /// reverse topological order, summing gradients where a tensor feeds several ops.
 extension Tensor {
+    /// Called during `backward()` with each leaf the moment its `grad` is final for that call: the walk
+    /// is in reverse topological order, so a leaf comes after every op that uses it. Data-parallel
+    /// training starts a bucket's all-reduce as soon as all its gradients are in, while backward goes on.
+    public nonisolated(unsafe) static var leafGradientReady: ((Tensor) -> Void)?
+
     /// True for tensors created by the user (parameters, inputs), false for results of recorded ops.
     public var isLeaf: Bool { !wasRecorded }
 
@@ -59,6 +64,7 @@ extension Tensor {
                     throw TensorError.noGradient(detail: "the graph through this tensor was already freed by an earlier backward(); pass retainGraph: true to the first call")
                 } else {
                     t.accumulateGrad(g)
+                    Tensor.leafGradientReady?(t)
                 }
             }
         }

@@ -31,8 +31,9 @@ final class DataParallelTests: XCTestCase {
 
     static let resnetBackbone = ["--backbone", "resnet18", "--set", "backbone.cifar_stem=true", "--set", "backbone.width=0.125"]
     static let resnet = resnetBackbone + common
+    /// Buckets of 0.05 MB (a dozen or more per model) so that most sums start during backward.
     static let common = ["--paper-settings", "--batch-size", "16", "--epochs", "3",
-                         "--set", "train.sync_bn=true", "--set", "train.log_every=1", "--set", "data.workers=1",
+                         "--set", "train.sync_bn=true", "--set", "train.bucket_mb=0.05", "--set", "train.log_every=1", "--set", "data.workers=1",
                          "--threads", "1", "--quiet"]
 
     static var mpirun: URL? {
@@ -105,6 +106,17 @@ final class DataParallelTests: XCTestCase {
         XCTAssertLessThan(d.loss, 1e-5, "\(what): step losses", file: file, line: line)
         XCTAssertLessThan(d.l2, 1e-5, "\(what): parameters (relative L2)", file: file, line: line)
         XCTAssertLessThan(d.element, 1e-4, "\(what): worst element in \(d.worst)", file: file, line: line)
+        // The resumed process's first step reduces after backward and lays out the buckets; in its second
+        // most buckets start while backward is still running.
+        let overlap = try epochRecords(parallel).last?["allreduce_overlapped"] as? Double
+        XCTAssertGreaterThan(overlap ?? 0, 0.5, "\(what): share of buckets started during backward", file: file, line: line)
+    }
+
+    func epochRecords(_ run: URL) throws -> [[String: Any]] {
+        try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").compactMap {
+            let r = try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            return r?["epoch_loss"] != nil ? r : nil
+        }
     }
 
     /// SGD methods at lr 1e-3 (their recipes' rates amplify rounding, see the type's doc).

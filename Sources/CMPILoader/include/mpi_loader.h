@@ -30,6 +30,14 @@ int pretext_mpi_allgatherv_float(const float *local, long count, float *out, con
 int pretext_mpi_broadcast_float(float *buffer, long count, int root);
 int pretext_mpi_broadcast_bytes(void *buffer, long count, int root);
 int pretext_mpi_barrier(void);
+/// Starts an in-place sum of `buffer` over the ranks (MPI_Iallreduce on a communicator of its own, so
+/// these never interleave with the collectives above); the buffer must stay untouched until
+/// `pretext_mpi_wait_gradient_sums`. Every rank must start the same sums in the same order.
+int pretext_mpi_start_gradient_sum(float *buffer, long count);
+/// Lets the started sums progress (MPI_Testall); Open MPI moves them forward only inside MPI calls.
+int pretext_mpi_progress_gradient_sums(void);
+/// Waits for every started sum (MPI_Waitall).
+int pretext_mpi_wait_gradient_sums(void);
 /// MPI_Abort(MPI_COMM_WORLD, code): mpirun ends every rank.
 void pretext_mpi_abort(int code);
 int pretext_mpi_finalize(void);
