@@ -39,13 +39,8 @@ final class PredictorMethodTests: XCTestCase {
                     XCTAssertTrue(std > 0 && std < 1, "\(method): output_std \(std)")
                 }
             }
-            XCTAssertEqual(try SSLRun.run(common + ["--epochs", "2", "--stop-after", "1", "--out", split.path]).status, 0)
-            let resumed = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
-            XCTAssertEqual(resumed.status, 0, "\(method): \(resumed.all)")
-            let wa = try SafeTensors.read(from: straight.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
-            let wb = try SafeTensors.read(from: split.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
-            XCTAssertEqual(wa.map(\.key), wb.map(\.key), method)
-            for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(method): \(k) differs after resume") }
+            try SSLRun.assertResumesExactly(common + ["--epochs", "2"], like: straight, into: split, method)
+            let wa = try SSLRun.lastWeights(straight)
             if method == "simclr" { XCTAssertTrue(wa.contains { $0.key == "extra.queue.bank" }, "the queue is checkpointed") }
             let exported = try SSLRun.run(["export", straight.path, "--out", dir.appendingPathComponent("w.safetensors").path])
             XCTAssertEqual(exported.status, 0, "\(method): \(exported.all)")

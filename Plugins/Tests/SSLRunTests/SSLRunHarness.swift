@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Pretext
 
 /// Runs the real `ssl-run` binary built next to this test bundle and captures its output.
 enum SSLRun {
@@ -78,4 +79,27 @@ enum SSLRun {
     static let tiny = ["--paper-settings", "--backbone", "resnet18", "--set", "backbone.cifar_stem=true", "--set", "backbone.width=0.125",
                        "--set", "views.input_size=16", "--set", "data.synthetic_size=16", "--set", "data.synthetic_count=48",
                        "--batch-size", "16", "--set", "data.workers=1", "--quiet"]
+}
+
+extension SSLRun {
+    /// The last checkpoint's tensors of a run folder, in file order.
+    static func lastWeights(_ run: URL) throws -> [(key: String, tensor: Tensor)] {
+        try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
+    }
+
+    /// Exact resume: trains `args` (which must not hold --out) into `split`, stopping after epoch 1 and
+    /// resuming to the end, and asserts the last checkpoint equals `straight`'s (the same arguments run
+    /// without a stop) bit for bit — weights, buffers and every method state the checkpoint holds.
+    static func assertResumesExactly(_ args: [String], like straight: URL, into split: URL, _ label: String = "",
+                                     file: StaticString = #filePath, line: UInt = #line) throws {
+        let first = try run(args + ["--stop-after", "1", "--out", split.path])
+        XCTAssertEqual(first.status, 0, "\(label) \(first.all)", file: file, line: line)
+        let resumed = try run(["--resume", split.path, "--stop-after", "0", "--quiet"])
+        XCTAssertEqual(resumed.status, 0, "\(label) \(resumed.all)", file: file, line: line)
+        let wa = try lastWeights(straight), wb = try lastWeights(split)
+        XCTAssertEqual(wa.map(\.key), wb.map(\.key), label, file: file, line: line)
+        for ((k, x), (_, y)) in zip(wa, wb) {
+            XCTAssertEqual(x.scalars, y.scalars, "\(label) \(k) differs after resume", file: file, line: line)
+        }
+    }
 }

@@ -128,9 +128,6 @@ final class TransformerMethodTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         let common = ["--method", "mocov3", "--set", "method.projection.hidden_dim=64", "--set", "method.prediction.hidden_dim=64",
                       "--set", "optimizer.lr=0.001", "--set", "train.keep_epoch_checkpoints=false"] + Self.tinyViT + ["--epochs", "2"]
-        func weights(_ run: URL) throws -> [(key: String, tensor: Tensor)] {
-            try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
-        }
         func gap(_ key: String, _ w: [String: Tensor]) throws -> Float {
             let online = try XCTUnwrap(w["backbone.\(key)"], key).scalars, ema = try XCTUnwrap(w["momentum_backbone.\(key)"], key).scalars
             return zip(online, ema).map { abs($0 - $1) }.max() ?? 0
@@ -139,7 +136,7 @@ final class TransformerMethodTests: XCTestCase {
         let trained = dir.appendingPathComponent("trained")
         let t = try SSLRun.run(common + ["--set", "method.freeze_patch_embed=false", "--out", trained.path])
         XCTAssertEqual(t.status, 0, t.all)
-        let wt = Dictionary(uniqueKeysWithValues: try weights(trained).map { ($0.key, $0.tensor) })
+        let wt = Dictionary(uniqueKeysWithValues: try SSLRun.lastWeights(trained).map { ($0.key, $0.tensor) })
         XCTAssertGreaterThan(try gap("patch_embed.proj.weight", wt), 1e-6, "not frozen: the patch projection trains")
         try FileManager.default.removeItem(at: trained)
 
@@ -156,7 +153,7 @@ final class TransformerMethodTests: XCTestCase {
         }
         XCTAssertEqual(try XCTUnwrap(steps.first?["momentum"] as? Double), 0.99, accuracy: 1e-6)
         XCTAssertEqual(try XCTUnwrap(steps.last?["momentum"] as? Double), 1, accuracy: 1e-6, "cosine to 1 on the last step")
-        let wa = try weights(straight)
+        let wa = try SSLRun.lastWeights(straight)
         let w = Dictionary(uniqueKeysWithValues: wa.map { ($0.key, $0.tensor) })
         XCTAssertLessThanOrEqual(try gap("patch_embed.proj.weight", w), 1e-6, "frozen: the EMA of an unchanged layer stays equal")
         XCTAssertGreaterThan(try gap("blocks.0.attn.qkv.weight", w), 1e-6, "the rest trains")
@@ -166,16 +163,10 @@ final class TransformerMethodTests: XCTestCase {
         XCTAssertEqual(exported.status, 0, exported.all)
         let e = try SafeTensors.read(from: dir.appendingPathComponent("w.safetensors")).dictionary
         XCTAssertEqual(e["patch_embed.proj.weight"]?.scalars, w["backbone.patch_embed.proj.weight"]?.scalars, "the backbone is exported")
-        try FileManager.default.removeItem(at: straight)
 
         let split = dir.appendingPathComponent("split")
-        let b1 = try SSLRun.run(common + ["--stop-after", "1", "--out", split.path])
-        XCTAssertEqual(b1.status, 0, b1.all)
-        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
-        XCTAssertEqual(b2.status, 0, b2.all)
-        let wb = try weights(split)
-        XCTAssertEqual(wa.map(\.key), wb.map(\.key))
-        for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(k) differs after resume") }
+        try SSLRun.assertResumesExactly(common, like: straight, into: split)
+        try FileManager.default.removeItem(at: straight)
 
         // Views that the ViT cannot cut into patches are refused before training, naming the key.
         let bad = try SSLRun.run(common + ["--set", "views.input_size=18", "--out", dir.appendingPathComponent("bad").path])
@@ -194,9 +185,6 @@ final class TransformerMethodTests: XCTestCase {
         let dir = try SSLRun.temporaryDirectory("simmim")
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         let common = ["--method", "simmim", "--set", "optimizer.lr=0.001", "--set", "train.keep_epoch_checkpoints=false"] + Self.tinyViT + ["--epochs", "2"]
-        func weights(_ run: URL) throws -> [(key: String, tensor: Tensor)] {
-            try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
-        }
         let straight = dir.appendingPathComponent("straight")
         let a = try SSLRun.run(common + ["--out", straight.path])
         XCTAssertEqual(a.status, 0, a.all)
@@ -207,7 +195,7 @@ final class TransformerMethodTests: XCTestCase {
             let loss = try XCTUnwrap(rec["loss"] as? Double)
             XCTAssertTrue(loss.isFinite && loss > 0.1 && loss < 3, "\(rec)")
         }
-        let wa = try weights(straight)
+        let wa = try SSLRun.lastWeights(straight)
         let w = Dictionary(uniqueKeysWithValues: wa.map { ($0.key, $0.tensor) })
         let token = try XCTUnwrap(w["mask_token.mask_token"], "\(w.keys.sorted())")
         XCTAssertEqual(token.shape, [1, 1, 192])
@@ -224,13 +212,7 @@ final class TransformerMethodTests: XCTestCase {
         XCTAssertTrue(config.contains("exclude_bias_and_norm: true") && config.contains("min_scale: 0.67"), config)
 
         let split = dir.appendingPathComponent("split")
-        let b1 = try SSLRun.run(common + ["--stop-after", "1", "--out", split.path])
-        XCTAssertEqual(b1.status, 0, b1.all)
-        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
-        XCTAssertEqual(b2.status, 0, b2.all)
-        let wb = try weights(split)
-        XCTAssertEqual(wa.map(\.key), wb.map(\.key))
-        for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(k) differs after resume") }
+        try SSLRun.assertResumesExactly(common, like: straight, into: split)
 
         let resnet = try SSLRun.run(["--method", "simmim", "--epochs", "1", "--out", dir.appendingPathComponent("resnet").path] + SSLRun.tiny)
         XCTAssertEqual(resnet.status, 1)
@@ -253,9 +235,6 @@ final class TransformerMethodTests: XCTestCase {
                       "--set", "method.head.hidden_dim=64", "--set", "method.head.bottleneck_dim=32",
                       "--set", "method.head.freeze_last_layer=1", "--set", "method.warmup_teacher_temp_epochs=2",
                       "--set", "train.keep_epoch_checkpoints=false"] + Self.tinyViT + ["--epochs", "2"]
-        func weights(_ run: URL) throws -> [(key: String, tensor: Tensor)] {
-            try SafeTensors.read(from: run.appendingPathComponent("checkpoints/last/model.safetensors")).tensors
-        }
         let straight = dir.appendingPathComponent("straight")
         let a = try SSLRun.run(common + ["--out", straight.path])
         XCTAssertEqual(a.status, 0, a.all)
@@ -274,7 +253,7 @@ final class TransformerMethodTests: XCTestCase {
         }
         XCTAssertGreaterThan(fractions.count, 1, "a new mask every step")
         XCTAssertEqual(try XCTUnwrap(steps.last?["teacher_temp"] as? Double), 0.07, accuracy: 1e-6)
-        let wa = try weights(straight)
+        let wa = try SSLRun.lastWeights(straight)
         let w = Dictionary(uniqueKeysWithValues: wa.map { ($0.key, $0.tensor) })
         XCTAssertEqual(w["extra.center"]?.shape, [1, 64])
         XCTAssertEqual(w["extra.patch_center"]?.shape, [1, 64])
@@ -287,20 +266,14 @@ final class TransformerMethodTests: XCTestCase {
         XCTAssertEqual(e["blocks.0.attn.qkv.weight"]?.scalars, w["backbone.blocks.0.attn.qkv.weight"]?.scalars, "the student backbone is exported")
 
         let split = dir.appendingPathComponent("split")
-        let b1 = try SSLRun.run(common + ["--stop-after", "1", "--out", split.path])
-        XCTAssertEqual(b1.status, 0, b1.all)
-        let b2 = try SSLRun.run(["--resume", split.path, "--stop-after", "0", "--quiet"])
-        XCTAssertEqual(b2.status, 0, b2.all)
-        let wb = try weights(split)
-        XCTAssertEqual(wa.map(\.key), wb.map(\.key))
-        for ((k, x), (_, y)) in zip(wa, wb) { XCTAssertEqual(x.scalars, y.scalars, "\(k) differs after resume") }
+        try SSLRun.assertResumesExactly(common, like: straight, into: split)
         try FileManager.default.removeItem(at: straight)
         try FileManager.default.removeItem(at: split)
 
         let separate = dir.appendingPathComponent("separate")
         let s = try SSLRun.run(common + ["--set", "method.shared_head=false", "--epochs", "1", "--out", separate.path])
         XCTAssertEqual(s.status, 0, s.all)
-        let ws = Dictionary(uniqueKeysWithValues: try weights(separate).map { ($0.key, $0.tensor) })
+        let ws = Dictionary(uniqueKeysWithValues: try SSLRun.lastWeights(separate).map { ($0.key, $0.tensor) })
         XCTAssertNotNil(ws["patch_head.layers.0.weight"])
         XCTAssertNotNil(ws["teacher_patch_head.last_layer.weight_v"])
         for rec in try stepRecords(separate) { XCTAssertTrue((rec["patch_loss"] as? Double)?.isFinite == true, "\(rec)") }
