@@ -15,11 +15,11 @@ import PretextTensor
 ///   divided by the number of ranks. As in DDP, a bucket's sum starts during backward, the moment its
 ///   last gradient is final (`Tensor.leafGradientReady`), so communication overlaps the rest of
 ///   backward; buckets start in a fixed order on every rank, on a communicator of their own.
-/// - Which parameters get gradients can change (a branch taken by one rank's data, prototypes frozen
-///   for an epoch): the buckets hold the parameters that had a gradient on some rank in the previous
-///   step (the first step reduces after backward), a parameter of a bucket without a gradient here
-///   adds zeros, one without a gradient on any rank keeps none (the optimizer skips it, as in a single
-///   process), and one that has a gradient for the first time is reduced after backward.
+/// - The buckets hold the parameters that had a gradient on some rank in the previous step; one of them
+///   without a gradient on this rank adds zeros. When the set changes (the first step, a branch taken
+///   by one rank's data, prototypes frozen for an epoch) the sums of that step are dropped — gradients
+///   are only read until the copy-back — and redone on a new layout, so a parameter without a gradient
+///   on any rank keeps none (the optimizer skips it, as in a single process).
 /// - Parameters are visited in the order of their module name and key, never of a dictionary, so every
 ///   rank lays out the same buckets.
 final class DataParallel {
@@ -30,9 +30,10 @@ final class DataParallel {
     /// The buckets (indices into `parameters`) and each one's flat buffer; empty before the first step.
     private var buckets: [[Int]] = []
     private var flats: [UnsafeMutableBufferPointer<Float>] = []
-    /// Per parameter: whether it is in a bucket (it had a gradient on some rank in the previous step).
+    /// Per parameter: whether it is in a bucket (it had a gradient on some rank in the previous step),
+    /// and which.
     private var bucketed: [Bool] = []
-    private var bucketOf: [ObjectIdentifier: Int] = [:]
+    private var bucketOf: [Int] = []
     /// Gradients still to come, per bucket, in the backward under way; the next bucket to start.
     private var missing: [Int] = []
     private var nextBucket = 0
@@ -102,7 +103,8 @@ final class DataParallel {
         Tensor.leafGradientReady = { [unowned self] t in
             guard let i = self.indexOf[ObjectIdentifier(t)] else { return }
             self.readyOrder.append(i)
-            guard let b = self.bucketOf[ObjectIdentifier(t)] else { return }
+            guard self.bucketed.indices.contains(i), self.bucketed[i] else { return }
+            let b = self.bucketOf[i]
             self.missing[b] -= 1
             while self.nextBucket < self.buckets.count && self.missing[self.nextBucket] == 0 {
                 self.start(self.nextBucket)
@@ -117,52 +119,46 @@ final class DataParallel {
         Tensor.leafGradientReady = nil
     }
 
-    /// Gradients averaged over the ranks: the buckets not started during backward start now, then every
-    /// sum is awaited and divided by the number of ranks.
+    /// Gradients averaged over the ranks: the buckets not started during backward start now, every sum
+    /// is awaited, and the averages are copied back into the gradients.
     func averageGradients() {
         let start = Date()
         defer { communication += Date().timeIntervalSince(start) }
-        if buckets.isEmpty {
-            let present = group.allReduceMax(parameters.map { $0.grad == nil ? 0 : 1 })
-            reduceNow(present.indices.filter { present[$0] > 0 })
-            layOutBuckets(present: present)
-            return
-        }
         while nextBucket < buckets.count {
             self.start(nextBucket)
             nextBucket += 1
         }
         startedTotal += buckets.count
-        let present = group.allReduceMax(parameters.map { $0.grad == nil ? 0 : 1 })
+        let present = group.allReduceMax(parameters.map { $0.grad == nil ? 0 : 1 }).map { $0 > 0 }
         group.waitStartedSums()
+        if present != bucketed {
+            layOutBuckets(present: present)
+            for b in buckets.indices { self.start(b) }
+            group.waitStartedSums()
+        }
         let scale = 1 / Float(group.size)
         for (b, members) in buckets.enumerated() {
             var offset = 0
             for i in members {
                 let t = parameters[i], n = t.count
-                defer { offset += n }
-                guard present[i] > 0 else { t.grad = nil; continue }
                 if t.grad == nil { t.grad = Tensor.zeros(t.shape) }
                 let p = t.grad!.storage.pointer, f = flats[b].baseAddress! + offset
                 for k in 0..<n { p[k] = f[k] * scale }
+                offset += n
             }
         }
-        let newcomers = present.indices.filter { present[$0] > 0 && !bucketed[$0] }
-        if !newcomers.isEmpty { reduceNow(newcomers) }
-        if present.indices.contains(where: { (present[$0] > 0) != bucketed[$0] }) { layOutBuckets(present: present) }
-        missing = []
         nextBucket = 0
     }
 
     /// Buckets of about `bucketBytes` over the parameters present in this step, in the order rank 0's
     /// backward finalised them (parameters it saw no gradient for last, in reverse): the same layout on
     /// every rank.
-    private func layOutBuckets(present: [Double]) {
+    private func layOutBuckets(present: [Bool]) {
         for f in flats { f.deallocate() }
         buckets = []
         flats = []
-        bucketOf = [:]
-        bucketed = present.map { $0 > 0 }
+        bucketed = present
+        bucketOf = [Int](repeating: -1, count: parameters.count)
         var sequence: [Int] = []
         var placed = [Bool](repeating: false, count: parameters.count)
         for i in broadcastOrder(readyOrder) where bucketed[i] && !placed[i] { sequence.append(i); placed[i] = true }
@@ -171,7 +167,7 @@ final class DataParallel {
         func close() {
             guard !bucket.isEmpty else { return }
             flats.append(.allocate(capacity: bucket.reduce(0) { $0 + parameters[$1].count }))
-            for i in bucket { bucketOf[ObjectIdentifier(parameters[i])] = buckets.count }
+            for i in bucket { bucketOf[i] = buckets.count }
             buckets.append(bucket)
             bucket = []
             bytes = 0
@@ -208,38 +204,5 @@ final class DataParallel {
             offset += t.count
         }
         group.startSum(flat)
-    }
-
-    /// Averages the gradients of `indices` at once, in buckets (blocking); a parameter without a
-    /// gradient on this rank adds zeros.
-    private func reduceNow(_ indices: [Int]) {
-        var bucket: [Tensor] = [], bytes = 0
-        for i in indices {
-            let t = parameters[i]
-            if t.grad == nil { t.grad = Tensor.zeros(t.shape) }
-            bucket.append(t.grad!)
-            bytes += t.count * 4
-            if bytes >= bucketBytes { reduce(bucket); bucket = []; bytes = 0 }
-        }
-        if !bucket.isEmpty { reduce(bucket) }
-    }
-
-    private func reduce(_ grads: [Tensor]) {
-        let total = grads.reduce(0) { $0 + $1.count }
-        let scale = 1 / Float(group.size)
-        let flat = UnsafeMutableBufferPointer<Float>.allocate(capacity: total)
-        defer { flat.deallocate() }
-        var offset = 0
-        for g in grads {
-            (flat.baseAddress! + offset).update(from: g.storage.pointer, count: g.count)
-            offset += g.count
-        }
-        group.allReduceSum(flat)
-        offset = 0
-        for g in grads {
-            let p = g.storage.pointer
-            for i in 0..<g.count { p[i] = flat[offset + i] * scale }
-            offset += g.count
-        }
     }
 }

@@ -83,7 +83,8 @@ final class TrainingLoop {
                 dataParallel?.broadcastBuffers()
                 try updateMomentumTargets(ctx)
             }
-            var out = try forwardBackward(batch, ctx, lastOfStep: (batchIndex + 1) % settings.accumulate == 0)
+            let endsStep = (batchIndex + 1) % settings.accumulate == 0
+            var out = try forwardBackward(batch, ctx, lastOfStep: endsStep)
             // Every rank logs the job's mean loss and stops at the same batch when any rank saw Ctrl-C.
             var interrupted = InterruptFlag.isSet
             if let group = dataParallel?.group {
@@ -92,7 +93,6 @@ final class TrainingLoop {
                 interrupted = r[1] > 0
             }
             batchIndex += 1
-            let endsStep = batchIndex % settings.accumulate == 0
             if endsStep {
                 try optimizerStep(ctx)
                 try method.afterStep(ctx)
