@@ -23,9 +23,10 @@ let package = Package(
         .target(name: "CMPILoader", path: "Sources/CMPILoader"),
         .target(name: "CImageCodec", path: "Sources/CImageCodec",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
-        // Convolutions on oneDNN (Debian libdnnl-dev), chosen per call by ConvBackend.
+        // Convolutions on oneDNN (Debian libdnnl-dev), chosen per call by ConvBackend; opened with dlopen
+        // on first use, not linked, so its OpenMP threads can be told to sleep between calls (dnnl_loader.c).
         .target(name: "CDNNLConv", path: "Sources/CDNNLConv",
-                linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+                linkerSettings: [.linkedLibrary("dl")]),
         // Elementwise kernels compiled per x86-64 level and picked by CPU features at load time.
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "PretextTensor", dependencies: ["CBLASLoader", "CMPILoader", "CDNNLConv", "CKernels"]),

@@ -80,6 +80,25 @@ final class ElementwiseTests: XCTestCase {
         assertClose(p.pow(1.5).scalars, [1, 8, 27])
     }
 
+    /// ReLU's C kernels over a tensor large enough to be split across threads (every chunk boundary
+    /// must be covered), and its backward as PyTorch's threshold_backward: the gradient passes only
+    /// where x > 0, so a non-finite upstream gradient where x <= 0 gives 0, not NaN (0 * inf).
+    func testReLUKernelsLargeTensorAndThresholdBackward() throws {
+        let n = 300_001
+        let x = Tensor(shape: [n], scalars: (0..<n).map { Float(($0 * 7919) % 2001) - 1000 }, requiresGrad: true)
+        let y = x.relu()
+        XCTAssertEqual(y.scalars, x.scalars.map { $0 > 0 ? $0 : 0 })
+        let g = Tensor(shape: [n], scalars: (0..<n).map { Float($0 % 13) - 6 })
+        try y.backward(g)
+        let expected = zip(x.scalars, g.scalars).map { $0 > 0 ? $1 : 0 }
+        XCTAssertEqual(try XCTUnwrap(x.grad).scalars, expected)
+
+        let small = Tensor([-1, 0, 2], requiresGrad: true)
+        try small.relu().backward(Tensor([.infinity, .nan, 3]))
+        XCTAssertEqual(try XCTUnwrap(small.grad).scalars, [0, 0, 3])
+        XCTAssertEqual(Tensor([.nan, -0.0, 1]).relu().scalars.map { $0.bitPattern }, [Float(0), 0, 1].map { $0.bitPattern })
+    }
+
     func testUnaryGradients() throws {
         let x = randomTensor([4, 3], seed: 11)
         let pos = (x.abs() + 0.5).detached()

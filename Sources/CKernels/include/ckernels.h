@@ -13,6 +13,10 @@ extern "C" {
 void pretext_gelu_forward(const float *x, float *y, long n);
 /// gx[i] = g[i]·GELU'(x[i]) = g[i]·(Φ(x) + x·φ(x)).
 void pretext_gelu_backward(const float *x, const float *g, float *gx, long n);
+/// y[i] = max(x[i], 0) (0 for NaN, as the Swift loop it replaced).
+void pretext_relu_forward(const float *x, float *y, long n);
+/// gx[i] = g[i] where x[i] > 0, else +0 (PyTorch's threshold_backward: a non-finite g where x <= 0 gives 0).
+void pretext_relu_backward(const float *x, const float *g, float *gx, long n);
 /// Which version the loader picks on this CPU: "x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2, FMA)", or baseline.
 const char *pretext_ckernels_level(void);
 
