@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "CImageCodec", path: "Sources/CImageCodec",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
         // Convolutions on oneDNN (Debian libdnnl-dev), chosen per call by ConvBackend; opened with dlopen
-        // on first use, not linked, so its OpenMP threads can be told to sleep between calls (dnnl_loader.c).
+        // on first use, not linked, so it is optional at run time (dnnl_loader.c).
         .target(name: "CDNNLConv", path: "Sources/CDNNLConv",
                 linkerSettings: [.linkedLibrary("dl")]),
         // Elementwise kernels compiled per x86-64 level and picked by CPU features at load time.

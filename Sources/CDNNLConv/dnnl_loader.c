@@ -1,13 +1,14 @@
 // See dnnl_loader.h.
 //
 // Why dlopen: oneDNN runs on libgomp, whose threads spin for a while at the end of every parallel region
-// (OMP_WAIT_POLICY unset). Pretext's own loops (batch norm, ReLU, the optimizer) run on other threads
-// between two convolutions, so on a 2-core machine the spinning OpenMP thread takes a core from them:
-// libgomp's spin loop was 7 % of a MoCo v2 step's samples, and OMP_WAIT_POLICY=PASSIVE made the step
-// 7 % faster (AMD EPYC Zen 3, 2 threads, 3 alternating pairs). libgomp reads the variable once, when it
-// is loaded, so oneDNN (and with it libgomp) is loaded here, after the variable is set, as OpenBLAS is
-// loaded after OPENBLAS_CORETYPE. A value the administrator set (OMP_WAIT_POLICY or GOMP_SPINCOUNT) is
-// kept. A missing libdnnl is not fatal: convolutions then use Pretext's own kernels.
+// (OMP_WAIT_POLICY unset) while Pretext's own loops run on other threads between two convolutions. The
+// idea was to load libgomp after setting OMP_WAIT_POLICY=PASSIVE (it reads the variable only when it
+// loads, as OpenBLAS reads OPENBLAS_CORETYPE). Measured on AMD EPYC Zen 3, 2 threads, alternating
+// (2026-12-01): MoCo v2 step (B2) 6130 ms passive vs 6165 ms spinning (medians of 3), 3x3 conv fwd+bwd
+// 141 vs 132 ms (medians of 4), single runs varying 10-30 % — no gain that stands out of the machine's
+// noise, so libgomp's default is left alone. What stays: oneDNN is optional at run time (a machine
+// without libdnnl uses Pretext's own convolutions and --version says why), and --version reports the
+// OpenMP wait policy in effect, which an administrator sets with OMP_WAIT_POLICY / GOMP_SPINCOUNT.
 #define _GNU_SOURCE
 #define PRETEXT_DNNL_LOADER_IMPL  // the real names, for __typeof__ and dlsym
 #include "dnnl_loader.h"
@@ -30,9 +31,6 @@ static void (*omp_threads)(int);
 
 static void load(void) {
     const char *env_policy = getenv("OMP_WAIT_POLICY"), *env_spin = getenv("GOMP_SPINCOUNT");
-    int gomp_loaded = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD) != NULL;
-    int set_policy = env_policy == NULL && env_spin == NULL && !gomp_loaded;
-    if (set_policy) setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     static const char *names[] = {"libdnnl.so.2", "libdnnl.so", NULL};
     void *handle = NULL;
     const char *last = "no candidate name";
@@ -40,7 +38,6 @@ static void load(void) {
         handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
         if (handle == NULL) last = dlerror();
     }
-    if (set_policy) unsetenv("OMP_WAIT_POLICY");
     if (handle == NULL) {
         snprintf(error, sizeof error, "cannot open libdnnl (%s); install libdnnl-dev", last);
         return;
@@ -53,14 +50,12 @@ static void load(void) {
     PRETEXT_DNNL_FUNCTIONS(PRETEXT_DNNL_RESOLVE)
 #undef PRETEXT_DNNL_RESOLVE
     omp_threads = (void (*)(int))dlsym(handle, "omp_set_num_threads");
-    if (set_policy)
-        snprintf(policy, sizeof policy, "OpenMP threads sleep between calls (OMP_WAIT_POLICY=PASSIVE)");
-    else if (env_policy || env_spin)
+    if (env_policy || env_spin)
         snprintf(policy, sizeof policy, "OpenMP wait policy from the environment (%s%s%s%s)",
                  env_policy ? "OMP_WAIT_POLICY=" : "", env_policy ? env_policy : "",
                  env_spin ? (env_policy ? ", GOMP_SPINCOUNT=" : "GOMP_SPINCOUNT=") : "", env_spin ? env_spin : "");
     else
-        snprintf(policy, sizeof policy, "OpenMP threads spin between calls (libgomp was loaded before oneDNN)");
+        snprintf(policy, sizeof policy, "OpenMP threads spin between calls (libgomp's default)");
     loaded = 1;
 }
 

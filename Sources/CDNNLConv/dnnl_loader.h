@@ -1,5 +1,5 @@
-// oneDNN's entry points, resolved with dlopen at first use instead of linked (see dnnl_loader.c), so the
-// OpenMP runtime it brings is configured before it starts. Include after <oneapi/dnnl/dnnl.h>: every
+// oneDNN's entry points, resolved with dlopen at first use instead of linked (see dnnl_loader.c), so a
+// machine without libdnnl still runs (on Pretext's own convolutions). Include after <oneapi/dnnl/dnnl.h>: every
 // dnnl_* call below then goes through a pointer that pretext_dnnl_load() fills.
 #ifndef PRETEXT_DNNL_LOADER_H
 #define PRETEXT_DNNL_LOADER_H
