@@ -108,16 +108,8 @@ extension Tensor {
     public func log() -> Tensor { unary("log", { Glibc.logf($0) }, { x, _ in 1 / x }) }
     public func sqrt() -> Tensor { unary("sqrt", { $0.squareRoot() }, { _, y in 0.5 / y }) }
     public func abs() -> Tensor { unary("abs", { Swift.abs($0) }, { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }) }
-    /// max(x, 0); the gradient passes where x > 0 (vectorised C kernels, see ReLUKernels).
-    public func relu() -> Tensor {
-        let out = Tensor(uninitialized: shape)
-        ReLUKernels.forward(storage.pointer, out.storage.pointer, count: count)
-        return Tensor.record(out, "relu", [self]) { g in
-            let gx = Tensor(uninitialized: self.shape)
-            ReLUKernels.backward(self.storage.pointer, g.storage.pointer, gx.storage.pointer, count: self.count)
-            return [gx]
-        }
-    }
+    /// max(x, 0); the gradient passes where x > 0 (vectorised C kernels, see ActivationKernel.relu).
+    public func relu() -> Tensor { ActivationKernel.relu.apply(self) }
     public func sigmoid() -> Tensor {
         unary("sigmoid", { 1 / (1 + Glibc.expf(-$0)) }, { _, y in y * (1 - y) })
     }
@@ -146,12 +138,6 @@ extension Tensor {
                 return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
             })
         }
-        let out = Tensor(uninitialized: shape)
-        GELUKernels.forward(storage.pointer, out.storage.pointer, count: count)
-        return Tensor.record(out, "gelu", [self]) { g in
-            let gx = Tensor(uninitialized: self.shape)
-            GELUKernels.backward(self.storage.pointer, g.storage.pointer, gx.storage.pointer, count: self.count)
-            return [gx]
-        }
+        return ActivationKernel.gelu.apply(self)
     }
 }

@@ -59,9 +59,9 @@ final class GELUKernelTests: XCTestCase {
         x += [0, -0.0, .infinity, -.infinity, .nan, 88, -88, 1e-30, -1e-30, .greatestFiniteMagnitude]
         let g = x.indices.map { Float(($0 % 7) - 3) * 0.37 }
         var fast = [Float](repeating: 0, count: x.count), slow = fast, fastG = fast, slowG = fast
-        GELUKernels.forward(x, &fast, count: x.count)
+        ActivationKernel.gelu.forward(x, &fast, count: x.count)
         GELUKernels.referenceForward(x, &slow, count: x.count)
-        GELUKernels.backward(x, g, &fastG, count: x.count)
+        ActivationKernel.gelu.backward(x, g, &fastG, count: x.count)
         GELUKernels.referenceBackward(x, g, &slowG, count: x.count)
         var forwardMismatches = 0, backwardMismatches = 0
         for i in x.indices {

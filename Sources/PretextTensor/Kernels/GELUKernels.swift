@@ -1,5 +1,3 @@
-internal import CKernels
-
 /// The exact (erf) GELU and its derivative as branch-free loops the compiler vectorises.
 ///
 /// GELU(x) = x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)); GELU'(x) = Φ(x) + x·φ(x), φ the normal density.
@@ -8,9 +6,10 @@ internal import CKernels
 /// of the exact value (the test checks it against glibc on a dense grid), e^(−x²/2) with
 /// `KernelMath.exp`. Every step is branch-free, so the loops vectorise.
 ///
-/// The loops that run are the C versions in `CKernels` (the same operations, compiled for AVX-512,
-/// AVX2+FMA and baseline x86-64 and chosen by CPU features when loaded: 3x faster than Swift's SSE2
-/// build on AVX-512); the Swift `reference…` loops here are what a test compares them with, bit for bit.
+/// The loops that run are the C versions in `CKernels` (`ActivationKernel.gelu`: the same operations,
+/// compiled for AVX-512, AVX2+FMA and baseline x86-64 and chosen by CPU features when loaded: 3x faster
+/// than Swift's SSE2 build on AVX-512); the Swift `reference…` loops here are what a test compares them
+/// with, bit for bit.
 enum GELUKernels {
     /// erf(v): x·P(x²)/Q(x²) on x = v clamped to [−4, 4] (erf(4) is 1 in Float), the odd/even rational
     /// minimax approximation used by Eigen's and XLA's `erf`. Error ≤ 1e-7 absolute.
@@ -31,20 +30,6 @@ enum GELUKernels {
         q = q * x2 - 7.373_329_167_204_68e-03
         q = q * x2 - 1.426_473_905_141_89e-02
         return Float(x * p / q)
-    }
-
-    /// y[i] = GELU(x[i]).
-    static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
-        Parallel.forRanges(n, costPerItem: 8) { r in
-            pretext_gelu_forward(x + r.lowerBound, y + r.lowerBound, r.count)
-        }
-    }
-
-    /// gx[i] = g[i]·GELU'(x[i]).
-    static func backward(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>, count n: Int) {
-        Parallel.forRanges(n, costPerItem: 12) { r in
-            pretext_gelu_backward(x + r.lowerBound, g + r.lowerBound, gx + r.lowerBound, r.count)
-        }
     }
 
     /// The forward loop in Swift (the definition the C kernel must equal).
