@@ -23,10 +23,9 @@ let package = Package(
         .target(name: "CMPILoader", path: "Sources/CMPILoader"),
         .target(name: "CImageCodec", path: "Sources/CImageCodec",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
-        // Convolutions on oneDNN (Debian libdnnl-dev), chosen per call by ConvBackend; opened with dlopen
-        // on first use, not linked, so it is optional at run time (dnnl_loader.c).
+        // Convolutions on oneDNN (Debian libdnnl-dev), chosen per call by ConvBackend.
         .target(name: "CDNNLConv", path: "Sources/CDNNLConv",
-                linkerSettings: [.linkedLibrary("dl")]),
+                linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
         // Elementwise kernels compiled per x86-64 level and picked by CPU features at load time.
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "PretextTensor", dependencies: ["CBLASLoader", "CMPILoader", "CDNNLConv", "CKernels"]),

@@ -1,10 +1,12 @@
 // See include/dnnl_conv.h.
 #include "dnnl_conv.h"
 
-#include "dnnl_loader.h"
+#include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+void omp_set_num_threads(int);
 
 // (The bias gradient is a plain sum over gradOutput, computed by ConvKernels.backwardBias.)
 enum { KIND_FORWARD = 0, KIND_FORWARD_BIAS = 1, KIND_BACKWARD_DATA = 2, KIND_BACKWARD_WEIGHTS = 3 };
@@ -56,7 +58,7 @@ int pretext_dnnl_uses_winograd(const pretext_conv_shape *s) {
 static int ensure_engine(void) {
     if (engine_state == 0) {
         engine_state = -1;
-        if (pretext_dnnl_load() && dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success) {
+        if (dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success) {
             if (dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) == dnnl_success) engine_state = 1;
         }
     }
@@ -71,7 +73,6 @@ int pretext_dnnl_available(void) {
 }
 
 const char *pretext_dnnl_isa(void) {
-    if (!pretext_dnnl_load()) return "";
     switch (dnnl_get_effective_cpu_isa()) {
     case dnnl_cpu_isa_sse41: return "sse41";
     case dnnl_cpu_isa_avx: return "avx";
@@ -232,7 +233,7 @@ static entry *lookup(const pretext_conv_shape *s, int kind) {
 
 /// Runs `e` on the user buffers `ptrs` (in binding order).
 static int run(entry *e, void *const *ptrs, int threads) {
-    pretext_dnnl_omp_set_num_threads(threads);
+    omp_set_num_threads(threads);
     dnnl_exec_arg_t conv_args[MAX_ARGS];
     for (int i = 0; i < e->nargs; i++) {
         binding *b = &e->args[i];

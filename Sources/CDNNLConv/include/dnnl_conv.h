@@ -16,15 +16,7 @@ typedef struct {
 } pretext_conv_shape;
 
 /// 1 when oneDNN created its CPU engine; 0 otherwise (callers then use their own kernels).
-/// oneDNN is opened with dlopen on first use (see dnnl_loader.c), not linked.
 int pretext_dnnl_available(void);
-
-/// Why oneDNN could not be opened ("" when it was).
-const char *pretext_dnnl_load_error(void);
-
-/// How oneDNN's OpenMP threads wait between calls (libgomp's default, or OMP_WAIT_POLICY / GOMP_SPINCOUNT
-/// from the environment), as one phrase for `--version`.
-const char *pretext_dnnl_wait_policy(void);
 
 /// The ISA oneDNN's kernels target on this CPU ("avx512_core_bf16", "avx2", ...), "" if unknown.
 const char *pretext_dnnl_isa(void);

@@ -24,8 +24,7 @@ public enum ConvBackend: String, Sendable {
             return available ? .onednn : .im2col
         }
         if b == .onednn && !available {
-            let why = String(cString: pretext_dnnl_load_error())
-            fputs("warning: PRETEXT_CONV=onednn but oneDNN's CPU engine did not start\(why.isEmpty ? "" : " (\(why))"); using im2col\n", stderr)
+            fputs("warning: PRETEXT_CONV=onednn but oneDNN's CPU engine did not start; using im2col\n", stderr)
             return .im2col
         }
         return b
@@ -58,10 +57,8 @@ public enum ConvBackend: String, Sendable {
             let isa = String(cString: pretext_dnnl_isa())
             return "oneDNN JIT (\(isa.isEmpty ? "isa unknown" : isa)) for dense convolutions, reordered from NCHW"
                 + (winograd ? ", Winograd F(4x4,3x3) for 3x3 stride-1 with >= 32 channels" : "")
-                + "; direct loops for depthwise; " + String(cString: pretext_dnnl_wait_policy())
-        case .im2col:
-            let why = String(cString: pretext_dnnl_load_error())
-            return ConvKernels.implementation + (why.isEmpty ? "" : " (oneDNN: \(why))")
+                + "; direct loops for depthwise"
+        case .im2col: return ConvKernels.implementation
         }
     }
 
