@@ -7,11 +7,7 @@
 
 #pragma clang fp contract(off)
 
-#if defined(__x86_64__) && defined(__clang__)
-#define MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define MULTIVERSION
-#endif
+#include "multiversion.h"
 
 static inline float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
@@ -75,11 +71,13 @@ void pretext_gelu_backward(const float *restrict x, const float *restrict g, flo
 }
 
 const char *pretext_ckernels_level(void) {
-#if defined(__x86_64__) && defined(__clang__)
+#if PRETEXT_MULTIVERSIONED
     __builtin_cpu_init();
     if (__builtin_cpu_supports("x86-64-v4")) return "x86-64-v4 (AVX-512)";
     if (__builtin_cpu_supports("x86-64-v3")) return "x86-64-v3 (AVX2, FMA)";
     return "x86-64 baseline (SSE2)";
+#elif defined(PRETEXT_SANITIZED)
+    return "baseline (sanitizer build: no multiversioning)";
 #else
     return "portable C";
 #endif

@@ -2,11 +2,7 @@
 // on AVX2, forward and backward); as a select it vectorises at the CPU's width.
 #include "ckernels.h"
 
-#if defined(__x86_64__) && defined(__clang__)
-#define MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define MULTIVERSION
-#endif
+#include "multiversion.h"
 
 MULTIVERSION
 void pretext_relu_forward(const float *restrict x, float *restrict y, long n) {
