@@ -4,11 +4,12 @@ import PretextTensor
 /// `qkv` Linear(dim, 3·dim) (bias on for ViTs, `qkv_bias=True`), `heads` heads of dim/heads, scale
 /// head_dim^-½, softmax over keys, output projection `proj` Linear(dim, dim). Keys `qkv.*`, `proj.*`.
 ///
-/// Forward over tokens [N, L, dim]: q, k and v come from the three row blocks of the `qkv` weight
-/// (three GEMMs over the same input; the head scale is folded into the q block, a dim×dim op instead of
-/// one over the activations), each permuted once straight into the layout its batched GEMM needs —
-/// q, v as [N, heads, L, head_dim], k as [N, heads, head_dim, L] — so there is no copy of the fused
-/// [N, L, 3·dim] tensor and no separate transpose of k; then softmax(q·kᵀ)·v, one permute back, `proj`.
+/// Forward over tokens [N, L, dim]: one `qkv` GEMM, then `Tensor.scaledDotProductAttention`, which
+/// reads q, k and v in place and writes [N, L, dim] for `proj` (no permutes, one task per image and
+/// head). With attention dropout the composed path runs instead: q, k and v from the three row blocks
+/// of the `qkv` weight, each permuted into the layout its batched GEMM needs, softmax, dropout, one
+/// permute back. The fused op took the DINO ViT-S/16 step (pretext-bench B3) from 8.7–9.9 to 7.4–8.0 s
+/// on a 2-core Zen 3 (README, session 12).
 public final class Attention: Module, Layer {
     public let qkv: Linear
     public let proj: Linear
@@ -35,6 +36,16 @@ public final class Attention: Module, Layer {
         guard x.rank == 3, x.shape[2] == heads * headDim else {
             throw TensorError.invalidArgument(op: "attention", detail: "expects tokens [N, L, \(heads * headDim)], got \(x.shape)")
         }
+        guard let attnDrop else {
+            let out = try proj(try qkv(x).scaledDotProductAttention(heads: heads, scale: scale))
+            return try projDrop.map { try $0(out) } ?? out
+        }
+        return try composed(x, attnDrop: attnDrop)
+    }
+
+    /// The same attention composed from primitive ops, with dropout on the attention probabilities
+    /// (the fused op has none).
+    func composed(_ x: Tensor, attnDrop: Dropout) throws -> Tensor {
         let n = x.shape[0], l = x.shape[1], d = x.shape[2]
         func part(_ i: Int, scale s: Float = 1) throws -> Tensor {
             var w = try qkv.weight.narrowed(axis: 0, start: i * d, length: d)
@@ -45,8 +56,7 @@ public final class Attention: Module, Layer {
         let q = try part(0, scale: scale).permuted([0, 2, 1, 3])                                  // [N, H, L, hd]
         let kT = try part(1).permuted([0, 2, 3, 1])                                               // [N, H, hd, L]
         let v = try part(2).permuted([0, 2, 1, 3])                                                // [N, H, L, hd]
-        var attn = try q.matmul(kT).softmax(axis: -1)                                             // [N, H, L, L]
-        if let attnDrop { attn = try attnDrop(attn) }
+        let attn = try attnDrop(try q.matmul(kT).softmax(axis: -1))                               // [N, H, L, L]
         let y = try attn.matmul(v).permuted([0, 2, 1, 3]).reshaped([n, l, d])
         let out = try proj(y)
         return try projDrop.map { try $0(out) } ?? out

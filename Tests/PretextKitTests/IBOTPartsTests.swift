@@ -118,8 +118,11 @@ final class IBOTPartsTests: XCTestCase {
         let expected = c["grads"] as! [String: Any]
         XCTAssertEqual(Set(ours.keys), Set(expected.keys), key)
         // The whole step's gradients (float32 through 2 blocks, the heads and two softmaxes at temperatures 0.1 and
-        // 0.05) against the float64 reference: within 2e-5 (the largest seen is 1.1e-5); the parts above at 1e-5.
-        for (k, v) in expected { assertClose(try XCTUnwrap(ours[k] ?? nil, "\(key): no gradient for \(k)"), Self.tensor(v), "\(key) grad \(k)", tol: 2e-5) }
+        // 0.05) against the float64 reference: within 3e-5; the parts above at 1e-5. The largest seen was 1.1e-5 with
+        // attention composed from primitive ops and is 2.2e-5 (pos_embed, cls_token: sums over every token) with the
+        // fused attention op, which AttentionTests shows to be as accurate as the composed ops against float64 —
+        // rounding order, not a lost digit.
+        for (k, v) in expected { assertClose(try XCTUnwrap(ours[k] ?? nil, "\(key): no gradient for \(k)"), Self.tensor(v), "\(key) grad \(k)", tol: 3e-5) }
         for m in [teacher, teacherHead] as [Module] { XCTAssertTrue(m.parameters().allSatisfy { $0.grad == nil }, "the teacher gets no gradient") }
         try classLoss.updateCenter(teacher: o.teacherClass)
         try patchLoss.updateCenter(teacher: o.teacherPatches)

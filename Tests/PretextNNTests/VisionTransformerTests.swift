@@ -132,4 +132,27 @@ final class VisionTransformerTests: XCTestCase {
         XCTAssertLessThanOrEqual(vit.patchEmbed.proj.weight.scalars.map(abs).max()!, 1 / Float(48).squareRoot())
         XCTAssertThrowsError(try vit(Tensor.zeros([1, 3, 30, 30])))
     }
+    /// The fused attention (no dropout) and the composed path (with dropout p = 0) compute the same
+    /// outputs and the same gradients for the input and every weight of qkv and proj.
+    func testFusedAttentionEqualsTheComposedPath() throws {
+        var rng = RNG(seed: 3)
+        let attn = Attention(dim: 24, heads: 4, rng: &rng)
+        let x = Tensor.normal([3, 9, 24], rng: &rng)
+        let w = Tensor.normal([3, 9, 24], rng: &rng)
+        func run(_ body: (Tensor) throws -> Tensor) throws -> [[Float]] {
+            x.requiresGrad = true
+            x.grad = nil
+            for p in attn.namedParameters() { p.tensor.grad = nil }
+            let y = try body(x)
+            try (y * w).sum().backward()
+            return [y.scalars, try XCTUnwrap(x.grad).scalars] + attn.namedParameters().map { $0.tensor.grad?.scalars ?? [] }
+        }
+        let fused = try run { try attn($0) }
+        let composed = try run { try attn.composed($0, attnDrop: Dropout(p: 0, rng: &rng)) }
+        XCTAssertEqual(fused.count, 2 + 4, "output, input gradient, qkv/proj weight and bias gradients")
+        for (k, (a, b)) in zip(fused, composed).enumerated() {
+            let tol = 2e-5 * max(1, b.map { abs($0) }.max() ?? 0)
+            for i in a.indices { XCTAssertEqual(a[i], b[i], accuracy: tol, "tensor \(k), element \(i)") }
+        }
+    }
 }
