@@ -1,7 +1,6 @@
 /// The loops behind `Tensor.scaledDotProductAttention`: one (image, head) pair per task, its GEMMs run
 /// single-threaded on strided views of qkv (no copies), the softmax in the same pass while the scores
-/// are in cache. The softmax is the one `Tensor.softmax` computes (shift by the row maximum,
-/// `KernelMath.exp`, ordered SIMD sum), and its gradient the same `y·(g − Σ g·y)`.
+/// are in cache. The softmax is `Tensor.softmax`'s (`KernelMath.softmax`), and its gradient the same `y·(g − Σ g·y)`.
 enum AttentionKernels {
     /// probs[n, h] = softmax(scale · q·kᵀ), out[n, :, h] = probs[n, h]·v.
     static func forward(_ a: AttentionGeometry, qkv: UnsafePointer<Float>, probs: UnsafeMutablePointer<Float>,
@@ -13,7 +12,7 @@ enum AttentionKernels {
             let p = probs + a.probsOffset(n, h)
             GemmKernels.sgemm(transA: false, transB: true, m: l, n: l, k: hd, alpha: a.scale, a: q, lda: a.qkvStride,
                               b: k, ldb: a.qkvStride, c: p, ldc: l, parallel: false)
-            for row in 0..<l { softmaxRow(p + row * l, l) }
+            for row in 0..<l { KernelMath.softmax(p + row * l, p + row * l, l) }
             GemmKernels.sgemm(m: l, n: hd, k: l, a: UnsafePointer(p), lda: l, b: v, ldb: a.qkvStride,
                               c: out + a.outOffset(n, h), ldc: a.dim, parallel: false)
         }
@@ -48,16 +47,5 @@ enum AttentionKernels {
                                   b: q, ldb: a.qkvStride, c: gk, ldc: a.qkvStride, parallel: false)
             }
         }
-    }
-
-    /// In-place softmax of one row, as `Tensor.softmax` computes it.
-    @inline(__always)
-    static func softmaxRow(_ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var m = -Float.infinity
-        for j in 0..<n where y[j] > m { m = y[j] }
-        if !m.isFinite { m = 0 }
-        for j in 0..<n { y[j] = KernelMath.exp(y[j] - m) }
-        let inv = 1 / KernelMath.sum(y, n)
-        for j in 0..<n { y[j] *= inv }
     }
 }

@@ -116,4 +116,16 @@ enum KernelMath {
         let kBits = shifted.bitPattern &- 0x4B40_0000
         return e * Float(bitPattern: (kBits &+ 127) << 23)
     }
+
+    /// y = softmax(x) over one row of n, shifted by the row maximum (a row of -inf gives 0/0 = NaN, as
+    /// PyTorch); exponentials in their own loop (it vectorises), then the ordered SIMD sum. `y` may be `x`.
+    @inline(__always)
+    static func softmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var m = -Float.infinity
+        for j in 0..<n where x[j] > m { m = x[j] }
+        if !m.isFinite { m = 0 }
+        for j in 0..<n { y[j] = exp(x[j] - m) }
+        let inv = 1 / sum(y, n)
+        for j in 0..<n { y[j] *= inv }
+    }
 }
