@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Pretext", dependencies: ["PretextTensor", "PretextNN", "PretextData",
                                                 "PretextCore", "PretextKit", "PretextRunner"],
                 linkerSettings: [.unsafeFlags(["-Xlinker", "-soname=libPretext.so"])]),
-        .executableTarget(name: "PretextBench", dependencies: ["CBLASLoader", "PretextTensor", "PretextNN", "PretextData", "PretextKit", "PretextMaskedModeling", "PretextSelfDistillation"]),
+        .executableTarget(name: "PretextBench", dependencies: ["PretextTensor", "PretextNN", "PretextData", "PretextKit", "PretextMaskedModeling", "PretextSelfDistillation"]),
         .testTarget(name: "PretextTensorTests", dependencies: ["PretextTensor", "CKernels"]),
         .testTarget(name: "PretextDataTests", dependencies: ["PretextData", "PretextSelfDistillation"]),
         .testTarget(name: "PretextNNTests", dependencies: ["PretextNN", "CKernels", "PretextSelfDistillation"]),

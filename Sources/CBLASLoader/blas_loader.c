@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,23 @@ const char *pretext_blas_config(void) {
 }
 void pretext_blas_set_threads(int threads) {
     if (blas_set_threads) blas_set_threads(threads);
+}
+
+int pretext_blas_can_thread(void) { return blas_set_threads != NULL; }
+
+// Held while OpenBLAS runs with more than one thread, so that two callers never interleave their
+// set-threads / call / reset sequences (the thread count is global to the library).
+static pthread_mutex_t threaded_call = PTHREAD_MUTEX_INITIALIZER;
+
+int pretext_sgemm_threaded(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                           const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+    if (blas_set_threads == NULL || threads < 2) return -1;
+    if (pthread_mutex_trylock(&threaded_call) != 0) return -1;
+    blas_set_threads(threads);
+    pretext_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    blas_set_threads(1);
+    pthread_mutex_unlock(&threaded_call);
+    return 0;
 }
 
 void pretext_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,

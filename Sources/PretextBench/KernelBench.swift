@@ -1,5 +1,4 @@
 // Case B6 of pretext-bench: the raw kernels (matmul, conv 3×3) against PyTorch's figures on this machine.
-import CBLASLoader
 import Foundation
 import PretextTensor
 
@@ -53,16 +52,18 @@ func runKernelBench(peer: [String: Double] = [:]) {
         let a = randomBuffer(n * n, seed: 1), b = randomBuffer(n * n, seed: 2)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
         let flops = 2 * Double(n) * Double(n) * Double(n)
-        // (a) our split: single-threaded OpenBLAS per block of rows, one block per thread.
+        // (a) Pretext's split: single-threaded OpenBLAS per block of rows, one block per thread;
+        // (b) one call on OpenBLAS's own threads (what `GemmThreading.auto` does at this size).
+        let mode = GemmThreading.current
+        GemmThreading.current = .split
         let split = medianTime(warmups: 2, runs: 7) {
             GemmKernels.sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: c, ldc: n)
         }
-        // (b) one call with OpenBLAS's own threads.
-        pretext_blas_set_threads(Int32(Parallel.threads))
+        GemmThreading.current = .openblas
         let blasThreads = medianTime(warmups: 2, runs: 7) {
-            pretext_sgemm(0, 0, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, c, Int32(n))
+            GemmKernels.sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: c, ldc: n)
         }
-        pretext_blas_set_threads(1)
+        GemmThreading.current = mode
         let torch = torchGflops[n] ?? 0
         for (label, t) in [("split", split), ("openblas-mt", blasThreads)] {
             let g = flops / t / 1e9
@@ -117,7 +118,7 @@ func runKernelBench(peer: [String: Double] = [:]) {
 
     // MARK: table
 
-    print("B6 kernels — \(Parallel.threads) threads (OpenBLAS single-threaded unless noted)")
+    print("B6 kernels — \(Parallel.threads) threads (matmul rows: split = Pretext's split of C, openblas-mt = OpenBLAS's own threads for the call)")
     func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
     print(pad("case", 30) + pad("ours", 12) + pad("unit", 9) + pad("pytorch", 9) + pad("target", 14) + "ok")
     for r in rows {

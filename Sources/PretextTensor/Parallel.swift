@@ -1,8 +1,9 @@
 import Dispatch
 
-/// Splits loops over the machine's cores. OpenBLAS itself runs single-threaded: Pretext splits GEMMs
-/// across threads itself (by rows, or by images in a batch), which keeps results identical for any
-/// thread count and avoids two thread pools fighting over two cores.
+/// Splits loops over the machine's cores. Between GEMMs OpenBLAS runs single-threaded: Pretext splits
+/// work across threads itself (by rows, or by images in a batch) and lends OpenBLAS the threads only for
+/// one large GEMM at a time (`GemmThreading`), so two thread pools never fight over the cores. Results
+/// repeat exactly for a given thread count; across thread counts GEMMs differ by rounding.
 public enum Parallel {
     /// Number of worker threads used by kernels (`--threads`); defaults to the active processor count.
     nonisolated(unsafe) public static var threads: Int = ProcessInfoCores.count {

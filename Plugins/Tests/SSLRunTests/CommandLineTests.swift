@@ -70,8 +70,9 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("did you mean 'method'"), bad.all)
     }
 
-    /// `--version` names the CPU, the GEMM kernel with its reason, the conv backend; an unknown
-    /// PRETEXT_CONV is a warning naming the variable and the valid values, not a silent default.
+    /// `--version` names the CPU, the GEMM kernel with its reason, who threads large GEMMs, the conv
+    /// backend; an unknown PRETEXT_CONV or PRETEXT_GEMM_THREADING is a warning naming the variable and
+    /// the valid values, not a silent default.
     func testVersionReportsKernelsAndBadBackendNameWarns() throws {
         let r = try SSLRun.run(["--version"])
         XCTAssertEqual(r.status, 0, r.all)
@@ -84,6 +85,13 @@ final class CommandLineTests: XCTestCase {
         let bad = try SSLRun.run(["--version"], env: ["PRETEXT_CONV": "cudnn"])
         XCTAssertEqual(bad.status, 0, bad.all)
         XCTAssertTrue(bad.stderr.contains("PRETEXT_CONV=cudnn") && bad.stderr.contains("onednn, im2col"), bad.all)
+        // Who threads large GEMMs: named on its own line, settable, and a wrong name warns.
+        XCTAssertTrue(lines.contains { $0.hasPrefix("GEMM threading: OpenBLAS's own threads from ") }, r.stdout)
+        let split = try SSLRun.run(["--version"], env: ["PRETEXT_GEMM_THREADING": "split"])
+        XCTAssertTrue(split.stdout.contains("GEMM threading: Pretext's split of C"), split.all)
+        let badThreading = try SSLRun.run(["--version"], env: ["PRETEXT_GEMM_THREADING": "mkl"])
+        XCTAssertTrue(badThreading.stderr.contains("PRETEXT_GEMM_THREADING=mkl is not one of split, openblas, auto"),
+                      badThreading.all)
     }
 
     func testUnknownMethodBackboneAndKeyAreClearErrors() throws {

@@ -28,12 +28,22 @@ const char *pretext_blas_path(void);
 const char *pretext_blas_corename(void);
 const char *pretext_blas_config(void);
 
-/// Threads OpenBLAS may use inside one call (Pretext keeps it at 1 and splits work itself).
+/// Threads OpenBLAS may use inside one call (Pretext keeps it at 1 between calls; see
+/// pretext_sgemm_threaded).
 void pretext_blas_set_threads(int threads);
+
+/// Whether the opened library can thread a call itself (it has openblas_set_num_threads).
+int pretext_blas_can_thread(void);
 
 /// Row-major C = alpha * op(A) * op(B) + beta * C, as cblas_sgemm(CblasRowMajor, ...).
 void pretext_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                    const float *b, int ldb, float beta, float *c, int ldc);
+
+/// pretext_sgemm with OpenBLAS's own `threads` threads for this one call, then back to 1. One caller at a
+/// time: returns -1 without doing anything when another thread is inside a threaded call (or the
+/// library cannot thread), so the caller splits the work itself instead; 0 when C was computed.
+int pretext_sgemm_threaded(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                           const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,11 @@
 internal import CBLASLoader
 
-/// Row-major single-precision GEMM, `C = alpha·op(A)·op(B) + beta·C`, split across `Parallel.threads`
-/// by blocks of rows of C (or of columns when C is short and wide). OpenBLAS stays single-threaded
-/// (see `Parallel`); splitting ourselves keeps every call deterministic and lets kernels that already
-/// run inside a parallel region call `sgemm(..., parallel: false)` without oversubscribing the cores.
+/// Row-major single-precision GEMM, `C = alpha·op(A)·op(B) + beta·C`, on `Parallel.threads`: large
+/// calls run on OpenBLAS's own threads for that one call, the others are split by blocks of rows of C
+/// (or of columns when C is short and wide), each block a single-threaded OpenBLAS call
+/// (`GemmThreading` says which and why). Between calls OpenBLAS stays single-threaded, so kernels that
+/// already run inside a parallel region call `sgemm(..., parallel: false)` without oversubscribing the
+/// cores.
 public enum GemmKernels {
     /// Below this many multiply-adds a GEMM runs on the calling thread.
     static let parallelThreshold = 1 << 18
@@ -20,6 +22,11 @@ public enum GemmKernels {
         let threads = parallel ? Parallel.threads : 1
         if threads <= 1 || m &* n &* k < parallelThreshold {
             call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        if GemmThreading.current.usesOpenBLAS(multiplyAdds: m &* n &* k),
+           pretext_sgemm_threaded(Int32(threads), transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+                                  alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc)) == 0 {
             return
         }
         // Split the longer side of C, in multiples of 16 so every block keeps OpenBLAS's full-width

@@ -6,7 +6,7 @@ internal import CKernels
 public enum KernelReport {
     public static var lines: [String] {
         let blas = BLASLibrary.status
-        return [blas.cpuLine, blas.kernelLine, "conv: " + ConvBackend.description,
+        return [blas.cpuLine, blas.kernelLine, GemmThreading.description, "conv: " + ConvBackend.description,
                 "elementwise: GELU and ReLU in C for \(String(cString: pretext_ckernels_level())), other loops Swift (x86-64 baseline)",
                 "threads: \(Parallel.threads)"]
     }
