@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import XCTest
 @testable import PretextTensor
 
@@ -102,6 +105,22 @@ final class GemmThreadingTests: XCTestCase {
             XCTAssertEqual(r.count, reference.count)
             XCTAssertLessThan(maxDifference(r, reference), 2e-6 * scale)
         }
+    }
+
+    /// After a threaded call OpenBLAS's threads sleep instead of spinning (OPENBLAS_THREAD_TIMEOUT set by
+    /// the loader): an idle process burns no CPU. With OpenBLAS's default they spin ~2^28 cycles, ~0.1 s.
+    func testOpenBLASThreadsSleepBetweenCalls() throws {
+        if getenv("OPENBLAS_THREAD_TIMEOUT") != nil { throw XCTSkip("OPENBLAS_THREAD_TIMEOUT set by the environment") }
+        _ = product(shapes[0], mode: .openblas, threads: 2)
+        func cpuSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
+                + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
+        }
+        let before = cpuSeconds()
+        usleep(300_000)
+        XCTAssertLessThan(cpuSeconds() - before, 0.03, "OpenBLAS's threads kept a core busy after the call")
     }
 
     private func maxDifference(_ x: [Float], _ y: [Float]) -> Float {

@@ -16,7 +16,9 @@ void pretext_cpuid(unsigned leaf, unsigned subleaf, unsigned regs[4]);
 unsigned long long pretext_xcr0(void);
 
 /// Opens OpenBLAS. When `coretype` is non-NULL and OPENBLAS_CORETYPE is not set in the environment, it is
-/// set to `coretype` for the library's initialisation and removed again afterwards. Returns 0 on success;
+/// set to `coretype` for the library's initialisation and removed again afterwards; OPENBLAS_THREAD_TIMEOUT
+/// is set to 4 the same way unless set (its threads sleep right after a threaded call instead of
+/// spinning ~0.1 s on a core Pretext's threads need). Returns 0 on success;
 /// otherwise -1 with a message in `error`. Call once (BLASLibrary does, from a Swift lazy global).
 int pretext_blas_open(const char *coretype, char *error, int error_length);
 

@@ -8,7 +8,9 @@ import Glibc
 /// Pretext's own split (`split`) gives each worker a block of C and a single-threaded OpenBLAS call, so
 /// every worker packs its own copy of the shared operand; OpenBLAS's threading (`openblas`) packs it
 /// once and its threads share it. On the ViT steps (GEMMs of 10⁸–10⁹ multiply-adds) the second was
-/// measured faster; on small GEMMs waking OpenBLAS's threads costs more than it saves. The choice (like
+/// measured 3–4 % faster per step, provided OpenBLAS's threads sleep right after the call (the loader sets
+/// OPENBLAS_THREAD_TIMEOUT; spinning, they cost 8–14 %); on small GEMMs waking them costs more than it
+/// saves. README, "Measured: session 13". The choice (like
 /// the thread count) changes C only by rounding, since OpenBLAS's micro-kernels sum in an order that
 /// depends on the block they are given; for a given mode and thread count every call is the same bits
 /// (`GemmThreadingTests`), so runs repeat exactly at a given `--threads`.
