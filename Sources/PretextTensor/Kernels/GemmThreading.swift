@@ -10,10 +10,10 @@ import Glibc
 /// once and its threads share it. On the ViT steps (GEMMs of 10⁸–10⁹ multiply-adds) the second was
 /// measured 3–4 % faster per step, provided OpenBLAS's threads sleep right after the call (the loader sets
 /// OPENBLAS_THREAD_TIMEOUT; spinning, they cost 8–14 %); on small GEMMs waking them costs more than it
-/// saves. README, "Measured: session 13". The choice (like
-/// the thread count) changes C only by rounding, since OpenBLAS's micro-kernels sum in an order that
-/// depends on the block they are given; for a given mode and thread count every call is the same bits
-/// (`GemmThreadingTests`), so runs repeat exactly at a given `--threads`.
+/// saves (README, "Measured: session 13"). The choice, like the thread count, changes C only by
+/// rounding, since OpenBLAS's micro-kernels sum in an order that depends on the block they are given;
+/// for a given mode and thread count every call is the same bits (`GemmThreadingTests`), so runs repeat
+/// exactly at a given `--threads`.
 ///
 /// `PRETEXT_GEMM_THREADING=split|openblas|auto` chooses for the process (default `auto`).
 public enum GemmThreading: String, Sendable, CaseIterable {
@@ -25,7 +25,9 @@ public enum GemmThreading: String, Sendable, CaseIterable {
     case auto
 
     /// Multiply-adds (m·n·k) from which `auto` hands a GEMM to OpenBLAS's threads: 2²⁶ ≈ 67 M, about
-    /// half a millisecond of work on two AVX2 cores, where waking its threads is lost in the noise.
+    /// half a millisecond on two AVX2 cores. Chosen, not tuned: every projection and MLP GEMM of the ViT
+    /// recipes and the projection heads are above it (the per-head attention GEMMs run inside a
+    /// parallel region and never ask for threads).
     nonisolated(unsafe) public static var openBLASMinimum = 1 << 26
 
     /// The mode of this process; tests and benchmarks may set it.
@@ -52,6 +54,7 @@ public enum GemmThreading: String, Sendable, CaseIterable {
 
     /// One line for `--version` and benchmark headers.
     public static var description: String {
+        BLASLibrary.ensureLoaded()
         if pretext_blas_can_thread() == 0 { return "GEMM threading: Pretext's split of C (the BLAS cannot thread)" }
         switch current {
         case .split: return "GEMM threading: Pretext's split of C over its threads (PRETEXT_GEMM_THREADING=split)"
