@@ -34,16 +34,13 @@ extension Tensor {
         Parallel.forRanges(rows, costPerItem: n * 8) { r in
             for row in r {
                 let x = src + row * n, y = dst + row * n
-                if !log {
+                if log {
+                    let (m, s) = KernelMath.shiftedExp(x, y, n)
+                    let ls = Glibc.logf(s) + m
+                    for j in 0..<n { y[j] = x[j] - ls }
+                } else {
                     KernelMath.softmax(x, y, n)
-                    continue
                 }
-                var m = -Float.infinity
-                for j in 0..<n where x[j] > m { m = x[j] }
-                if !m.isFinite { m = 0 }
-                for j in 0..<n { y[j] = KernelMath.exp(x[j] - m) }
-                let ls = Glibc.logf(KernelMath.sum(y, n)) + m
-                for j in 0..<n { y[j] = x[j] - ls }
             }
         }
         return Tensor.record(out, log ? "log_softmax" : "softmax", [self]) { g in

@@ -117,15 +117,22 @@ enum KernelMath {
         return e * Float(bitPattern: (kBits &+ 127) << 23)
     }
 
-    /// y = softmax(x) over one row of n, shifted by the row maximum (a row of -inf gives 0/0 = NaN, as
-    /// PyTorch); exponentials in their own loop (it vectorises), then the ordered SIMD sum. `y` may be `x`.
+    /// y = exp(x − m) over one row of n, m the row maximum (0 for a row with no finite maximum); returns
+    /// m and Σ y (exponentials in their own loop, which vectorises, then the ordered SIMD sum). The shared
+    /// first half of softmax and log-softmax. `y` may be `x`.
     @inline(__always)
-    static func softmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    static func shiftedExp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> (max: Float, sum: Float) {
         var m = -Float.infinity
         for j in 0..<n where x[j] > m { m = x[j] }
         if !m.isFinite { m = 0 }
         for j in 0..<n { y[j] = exp(x[j] - m) }
-        let inv = 1 / sum(y, n)
+        return (m, sum(y, n))
+    }
+
+    /// y = softmax(x) over one row of n (a row of -inf gives 0/0 = NaN, as PyTorch). `y` may be `x`.
+    @inline(__always)
+    static func softmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        let inv = 1 / shiftedExp(x, y, n).sum
         for j in 0..<n { y[j] *= inv }
     }
 }
