@@ -231,6 +231,43 @@ final class KernelTests: XCTestCase {
         XCTAssertFalse(ConvBackend.oneDNNKernel(for: eligible).isEmpty)
     }
 
+    /// Pretext's own Winograd F(4x4, 3x3) (what AVX2 CPUs run for 3x3 stride-1 convolutions, oneDNN
+    /// having Winograd kernels for AVX-512 only), forced on every CPU: forward, both gradients and the
+    /// bias against the double-precision reference, over tile grids that do not divide the image,
+    /// paddings 0-2, thin and wide channel counts, one and many blocks of tiles per thread.
+    func testPretextWinograd() throws {
+        let budget = WinogradConv.blockBudget
+        defer { WinogradConv.forced = nil; WinogradConv.blockBudget = budget }
+        WinogradConv.forced = true
+        let cases: [(Conv2dGeometry, Bool, String)] = [
+            (Conv2dGeometry(batch: 3, inChannels: 5, height: 7, width: 9, outChannels: 6, kernelH: 3, kernelW: 3,
+                            padH: 1, padW: 1), true, "7x9 pad 1, partial tiles"),
+            (Conv2dGeometry(batch: 2, inChannels: 4, height: 10, width: 6, outChannels: 3, kernelH: 3, kernelW: 3),
+             false, "pad 0 (8x4 output)"),
+            (Conv2dGeometry(batch: 2, inChannels: 3, height: 5, width: 5, outChannels: 4, kernelH: 3, kernelW: 3,
+                            padH: 2, padW: 1), true, "pad (2, 1)"),
+            (Conv2dGeometry(batch: 1, inChannels: 2, height: 1, width: 3, outChannels: 2, kernelH: 3, kernelW: 3,
+                            padH: 1, padW: 1), false, "one row"),
+            (Conv2dGeometry(batch: 4, inChannels: 64, height: 4, width: 4, outChannels: 48, kernelH: 3, kernelW: 3,
+                            padH: 1, padW: 1), false, "64->48 at 4 px (a ResNet's last stage)"),
+            (Conv2dGeometry(batch: 2, inChannels: 16, height: 16, width: 16, outChannels: 32, kernelH: 3, kernelW: 3,
+                            padH: 1, padW: 1), true, "16->32 at 16 px"),
+        ]
+        for (budgetFloats, label) in [(budget, "default blocks"), (36 * 64, "blocks of 16 tiles")] {
+            WinogradConv.blockBudget = budgetFloats
+            for (i, (g, bias, name)) in cases.enumerated() {
+                let before = WinogradConv.calls
+                try checkConvOnce(g, bias: bias, seed: 60 + UInt64(i), "Winograd \(name), \(label)", file: #filePath, line: #line)
+                XCTAssertEqual(WinogradConv.calls - before, 3, "\(name): forward, input and weight gradient all ran Winograd")
+            }
+        }
+        WinogradConv.forced = nil
+        XCTAssertFalse(WinogradConv.handles(Conv2dGeometry(batch: 1, inChannels: 64, height: 8, width: 8, outChannels: 64,
+                                                           kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1)))
+        XCTAssertFalse(WinogradConv.handles(Conv2dGeometry(batch: 1, inChannels: 3, height: 8, width: 8, outChannels: 64,
+                                                           kernelH: 3, kernelW: 3, padH: 1, padW: 1)), "the RGB stem stays direct")
+    }
+
     /// Images whose column matrix exceeds the scratch cap are lowered a block of output rows at a time
     /// (forward, weight gradient, and the col2im input gradient of strided convolutions).
     func testConvRowBlocks() throws {

@@ -20,6 +20,24 @@ void pretext_relu_backward(const float *x, const float *g, float *gx, long n);
 /// Which version the loader picks on this CPU: "x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2, FMA)", or baseline.
 const char *pretext_ckernels_level(void);
 
+/// Winograd F(4x4, 3x3) transforms (winograd.c; WinogradConv.swift runs the GEMMs between them).
+/// Transformed arrays are [36][rows][ld]: element (xi, row, col) at (xi * rows + row) * ld + col.
+/// u[36][K][C] (ld = C) = G g G^T of the filters begin ..< end (index k * C + c) of w[K][C][3][3]; with
+/// `flip`, u[36][C][K] of the filters rotated by 180 degrees (the input gradient's convolution).
+void pretext_wino_weights(const float *w, float *u, long k_count, long c_count, long begin, long end, int flip);
+/// gw[K][C][3][3] = G^T du G of du[36][K][C] (ld = C), filters begin ..< end.
+void pretext_wino_weight_grad(const float *du, float *gw, long k_count, long c_count, long begin, long end);
+/// v[36][C][ldt] = B^T d B of the 6x6 input tiles t0 ..< t0 + count of x[N][C][H][W] (tile t: image
+/// t / (tiles_h * tiles_w), then row-major over the tile grid; top-left corner (4i - pad_h, 4j - pad_w)).
+void pretext_wino_input(const float *x, float *v, long c_count, long h, long w, long pad_h, long pad_w,
+                        long tiles_h, long tiles_w, long t0, long count, long ldt);
+/// y[N][K][OH][OW] tiles t0 ..< t0 + count = A^T m A (+ bias[k], when bias is not NULL) of m[36][K][ldt].
+void pretext_wino_output(const float *m, float *y, const float *bias, long k_count, long oh, long ow,
+                         long tiles_h, long tiles_w, long t0, long count, long ldt);
+/// dm[36][K][ldt] = A q A^T of the 4x4 tiles q (zero beyond OH x OW) of gy[N][K][OH][OW].
+void pretext_wino_gradout(const float *gy, float *dm, long k_count, long oh, long ow, long tiles_h,
+                          long tiles_w, long t0, long count, long ldt);
+
 /// Autograd recording for the calling thread: 1 = on (every thread starts on), 0 = off (no_grad).
 int pretext_grad_enabled(void);
 void pretext_set_grad_enabled(int enabled);

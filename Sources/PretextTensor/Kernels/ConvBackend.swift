@@ -30,10 +30,11 @@ public enum ConvBackend: String, Sendable {
         return b
     }()
 
-    /// Whether 3×3 stride-1 convolutions with ≥ 32 input and output channels use oneDNN's Winograd
-    /// F(4×4, 3×3) kernels: 2.25× fewer multiplications, measured 1.5–2× faster than the direct kernels
-    /// on AVX-512 (forward and both gradients), outputs within ~2e-6 relative of them (cuDNN makes the
-    /// same choice on GPUs). On by default; `PRETEXT_CONV_WINOGRAD=0` turns it off.
+    /// Whether 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3) (4× fewer multiplications): on
+    /// AVX-512 CPUs oneDNN's kernels from 32 channels (measured 1.5–2× faster than its direct kernels,
+    /// outputs within ~2e-6 relative), elsewhere Pretext's own (`WinogradConv`, oneDNN 2.6 having none
+    /// for AVX2). cuDNN makes the same choice on GPUs. On by default; `PRETEXT_CONV_WINOGRAD=0` turns
+    /// both off.
     nonisolated(unsafe) public static var winograd: Bool = {
         let on = getenv("PRETEXT_CONV_WINOGRAD").map { String(cString: $0) != "0" } ?? true
         pretext_dnnl_set_winograd(on ? 1 : 0)
@@ -41,6 +42,10 @@ public enum ConvBackend: String, Sendable {
     }() {
         didSet { pretext_dnnl_set_winograd(winograd ? 1 : 0) }
     }
+
+    /// Whether oneDNN has Winograd kernels on this CPU: oneDNN 2.6 has them for AVX-512 only; elsewhere
+    /// Pretext's own (`WinogradConv`) run the 3×3 stride-1 convolutions.
+    static let oneDNNHasWinograd: Bool = current == .onednn && String(cString: pretext_dnnl_isa()).hasPrefix("avx512")
 
     /// Tests set this to run one backend regardless of `current` (nil: `current`).
     nonisolated(unsafe) static var forced: ConvBackend?
@@ -56,9 +61,12 @@ public enum ConvBackend: String, Sendable {
         case .onednn:
             let isa = String(cString: pretext_dnnl_isa())
             return "oneDNN JIT (\(isa.isEmpty ? "isa unknown" : isa)) for dense convolutions, reordered from NCHW"
-                + (winograd ? ", Winograd F(4x4,3x3) for 3x3 stride-1 with >= 32 channels" : "")
+                + (!winograd ? "" : oneDNNHasWinograd ? ", its Winograd F(4x4,3x3) for 3x3 stride-1 with >= 32 channels"
+                   : ", Pretext's Winograd F(4x4,3x3) for 3x3 stride-1 with >= \(WinogradConv.minChannels) channels")
                 + "; direct loops for depthwise"
-        case .im2col: return ConvKernels.implementation
+        case .im2col:
+            return ConvKernels.implementation
+                + (winograd ? "; Pretext's Winograd F(4x4,3x3) for 3x3 stride-1 with >= \(WinogradConv.minChannels) channels" : "")
         }
     }
 

@@ -29,6 +29,7 @@ public enum ConvKernels {
     /// `output[N, O, OH, OW] = conv(input[N, C, H, W], weight) + bias`, overwriting `output`.
     public static func forward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        if WinogradConv.handles(g) { return WinogradConv.forward(g, input, weight, bias, output) }
         if ConvBackend.forward(g, input, weight, bias, output) { return }
         let p = Plan(g)
         if p.direct { return depthwiseForward(p, input, weight, bias, output) }
@@ -40,6 +41,7 @@ public enum ConvKernels {
     /// `gradInput[N, C, H, W]` from `gradOutput[N, O, OH, OW]`, overwriting `gradInput`.
     public static func backwardInput(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>,
                                      weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
+        if WinogradConv.handles(g), WinogradConv.backwardInput(g, gradOutput, weight, gradInput) { return }
         if ConvBackend.backwardInput(g, gradOutput, weight, gradInput) { return }
         let p = Plan(g)
         if p.direct && p.og > 1 { return depthwiseBackwardInput(p, gradOutput, weight, gradInput) }
@@ -62,6 +64,7 @@ public enum ConvKernels {
     /// `gradWeight[O, C/groups, KH, KW]` (summed over the batch), overwriting `gradWeight`.
     public static func backwardWeight(_ g: Conv2dGeometry, gradOutput: UnsafePointer<Float>,
                                       input: UnsafePointer<Float>, gradWeight: UnsafeMutablePointer<Float>) {
+        if WinogradConv.handles(g) { return WinogradConv.backwardWeight(g, gradOutput, input, gradWeight) }
         if ConvBackend.backwardWeight(g, gradOutput, input, gradWeight) { return }
         let p = Plan(g)
         if p.direct { return depthwiseBackwardWeight(p, gradOutput, input, gradWeight) }
