@@ -261,6 +261,19 @@ final class KernelTests: XCTestCase {
                 XCTAssertEqual(WinogradConv.calls - before, 3, "\(name): forward, input and weight gradient all ran Winograd")
             }
         }
+        // Exact resume needs the same bits call after call: blocks go to threads in a fixed order.
+        WinogradConv.blockBudget = 36 * 64
+        let g = cases[5].0
+        let x = randomArray(g.batch * g.inputImageSize, seed: 70), w = randomArray(g.weightCount, seed: 71)
+        let gy = randomArray(g.batch * g.outputImageSize, seed: 72)
+        func run() -> [Float] {
+            var y = [Float](repeating: 0, count: gy.count), gw = [Float](repeating: 0, count: w.count)
+            ConvKernels.forward(g, input: x, weight: w, bias: nil, output: &y)
+            ConvKernels.backwardWeight(g, gradOutput: gy, input: x, gradWeight: &gw)
+            return y + gw
+        }
+        let first = run()
+        for _ in 0..<3 { XCTAssertEqual(run(), first, "Winograd results repeat bit for bit") }
         WinogradConv.forced = nil
         XCTAssertFalse(WinogradConv.handles(Conv2dGeometry(batch: 1, inChannels: 64, height: 8, width: 8, outChannels: 64,
                                                            kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1)))

@@ -147,13 +147,15 @@ final class DataParallelTests: XCTestCase {
     /// already 1.4e-4 (DCLW) and 1.4e-4 (Barlow Twins, loss ~60) away from itself after three steps.
     /// NNCLR at 1e-4: at 1e-3 it passed on AVX-512 (Zen 4) but on AVX2 (Zen 3: OpenBLAS Haswell, oneDNN
     /// avx2) the two runs ended 2.4e-4 apart (parameters, relative L2; losses 1.7e-2), identically with
-    /// the build before the ReLU kernels — not yet explained (a nearest-neighbour flip is the suspect).
+    /// the build before the ReLU kernels — not yet explained (a nearest-neighbour flip is the suspect); at
+    /// 1e-4 with Pretext's Winograd convolutions on AVX2 (tile blocks that differ between 8 and 16 images
+    /// per rank) 2.1e-5 apart, so 3e-5.
     func testTheOtherMethodsEqualOneProcess() throws {
         let small = ["--set", "method.projection.hidden_dim=64", "--set", "method.projection.output_dim=64"]
         try assertEquivalent(["--method", "barlowtwins", "--lr", "0.00003", "--set", "views.input_size=32"] + small, "barlowtwins")
         try assertEquivalent(["--method", "vicreg"] + Self.sgd + small, "vicreg")
         try assertEquivalent(["--method", "dclw", "--lr", "0.0001", "--set", "views.input_size=32"], "dclw")
-        try assertEquivalent(["--method", "nnclr", "--lr", "0.0001", "--set", "views.input_size=32", "--set", "method.support_set_size=64"], "nnclr")
+        try assertEquivalent(["--method", "nnclr", "--lr", "0.00003", "--set", "views.input_size=32", "--set", "method.support_set_size=64"], "nnclr")
         try assertEquivalent(["--method", "simsiam"] + Self.sgd, "simsiam")
         try assertEquivalent(["--method", "swav", "--lr", "0.001", "--set", "views.global_crop_size=32", "--set", "views.local_crop_size=16",
                               "--set", "views.local_views=2", "--set", "method.prototypes.n_prototypes=32"], "swav")
