@@ -150,15 +150,32 @@ static inline void tile_origins(long t0, long count, long tiles_h, long tiles_w,
     }
 }
 
+// The origins of a block's tiles: on the stack for up to 256 tiles, else on the heap (tile_table_free).
+typedef struct {
+    long stack[3 * 256];
+    long *all, *img, *r0, *c0;
+} tile_table;
+
+static inline void tile_table_init(tile_table *t, long t0, long count, long tiles_h, long tiles_w) {
+    t->all = count <= 256 ? t->stack : malloc(sizeof(long) * 3 * (size_t)count);
+    t->img = t->all;
+    t->r0 = t->all + count;
+    t->c0 = t->all + 2 * count;
+    tile_origins(t0, count, tiles_h, tiles_w, t->img, t->r0, t->c0);
+}
+
+static inline void tile_table_free(tile_table *t) {
+    if (t->all != t->stack) free(t->all);
+}
+
 MULTIVERSION
 void pretext_wino_input(const float *restrict x, float *restrict v, long c_count, long h, long w, long pad_h,
                         long pad_w, long tiles_h, long tiles_w, long t0, long count, long ldt) {
     const long plane = h * w, step = c_count * ldt;
-    long stack[3 * 256];
-    long *org = count <= 256 ? stack : malloc(sizeof(long) * 3 * (size_t)count);
-    long *img = org, *r0 = org + count, *c0 = org + 2 * count;
-    tile_origins(t0, count, tiles_h, tiles_w, img, r0, c0);
-    for (long t = 0; t < count; t++) { r0[t] -= pad_h; c0[t] -= pad_w; }
+    tile_table tiles;
+    tile_table_init(&tiles, t0, count, tiles_h, tiles_w);
+    const long *img = tiles.img, *r0 = tiles.r0, *c0 = tiles.c0;
+    for (long t = 0; t < count; t++) { tiles.r0[t] -= pad_h; tiles.c0[t] -= pad_w; }
     // Channel outer, tiles inner: each of the 36 outputs is then one sequential stream.
     for (long c = 0; c < c_count; c++) {
         for (long g = 0; g < count; g += LANES) {
@@ -193,22 +210,20 @@ void pretext_wino_input(const float *restrict x, float *restrict v, long c_count
             }
         }
     }
-    if (org != stack) free(org);
+    tile_table_free(&tiles);
 }
 
 MULTIVERSION
 void pretext_wino_output(const float *restrict m, float *restrict y, const float *restrict bias, long k_count,
                          long oh, long ow, long tiles_h, long tiles_w, long t0, long count, long ldt) {
     const long plane = oh * ow, step = k_count * ldt;
-    long stack[3 * 256];
-    long *org = count <= 256 ? stack : malloc(sizeof(long) * 3 * (size_t)count);
-    long *img_all = org, *r0_all = org + count, *c0_all = org + 2 * count;
-    tile_origins(t0, count, tiles_h, tiles_w, img_all, r0_all, c0_all);
+    tile_table tiles;
+    tile_table_init(&tiles, t0, count, tiles_h, tiles_w);
     // Channel outer, tiles inner: the 36 transformed values of a channel are sequential streams.
     for (long k = 0; k < k_count; k++) {
         for (long g = 0; g < count; g += LANES) {
             const int lanes = count - g < LANES ? (int)(count - g) : LANES;
-            const long *img = img_all + g, *r0 = r0_all + g, *c0 = c0_all + g;
+            const long *img = tiles.img + g, *r0 = tiles.r0 + g, *c0 = tiles.c0 + g;
             const float b = bias ? bias[k] : 0.0f;
             const float *src = m + k * ldt + g;
             float in[36][LANES], s[4][6][LANES], out[4][4][LANES];
@@ -236,22 +251,20 @@ void pretext_wino_output(const float *restrict m, float *restrict y, const float
             }
         }
     }
-    if (org != stack) free(org);
+    tile_table_free(&tiles);
 }
 
 MULTIVERSION
 void pretext_wino_gradout(const float *restrict gy, float *restrict dm, long k_count, long oh, long ow,
                           long tiles_h, long tiles_w, long t0, long count, long ldt) {
     const long plane = oh * ow, step = k_count * ldt;
-    long stack[3 * 256];
-    long *org = count <= 256 ? stack : malloc(sizeof(long) * 3 * (size_t)count);
-    long *img_all = org, *r0_all = org + count, *c0_all = org + 2 * count;
-    tile_origins(t0, count, tiles_h, tiles_w, img_all, r0_all, c0_all);
+    tile_table tiles;
+    tile_table_init(&tiles, t0, count, tiles_h, tiles_w);
     // Channel outer, tiles inner: the 36 transformed values of a channel are sequential streams.
     for (long k = 0; k < k_count; k++) {
         for (long g = 0; g < count; g += LANES) {
             const int lanes = count - g < LANES ? (int)(count - g) : LANES;
-            const long *img = img_all + g, *r0 = r0_all + g, *c0 = c0_all + g;
+            const long *img = tiles.img + g, *r0 = tiles.r0 + g, *c0 = tiles.c0 + g;
             float in[4][4][LANES], s[6][4][LANES];
             for (int q = 0; q < LANES; q++) {
                 if (q >= lanes) {
@@ -284,5 +297,5 @@ void pretext_wino_gradout(const float *restrict gy, float *restrict dm, long k_c
             }
         }
     }
-    if (org != stack) free(org);
+    tile_table_free(&tiles);
 }
