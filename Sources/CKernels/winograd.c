@@ -150,14 +150,16 @@ static inline void tile_origins(long t0, long count, long tiles_h, long tiles_w,
     }
 }
 
-// The origins of a block's tiles: on the stack for up to 256 tiles, else on the heap (tile_table_free).
+// The origins of a block's tiles: on the stack for up to 512 tiles — every block WinogradConv makes by
+// default (at most 455 tiles from 64 channels), so a training step never allocates here — else on the
+// heap (tile_table_free; blocks of thin convolutions forced through Winograd in tests).
 typedef struct {
-    long stack[3 * 256];
+    long stack[3 * 512];
     long *all, *img, *r0, *c0;
 } tile_table;
 
 static inline void tile_table_init(tile_table *t, long t0, long count, long tiles_h, long tiles_w) {
-    t->all = count <= 256 ? t->stack : malloc(sizeof(long) * 3 * (size_t)count);
+    t->all = count <= 512 ? t->stack : malloc(sizeof(long) * 3 * (size_t)count);
     t->img = t->all;
     t->r0 = t->all + count;
     t->c0 = t->all + 2 * count;
