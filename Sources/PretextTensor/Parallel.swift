@@ -25,7 +25,7 @@ public enum Parallel {
             return
         }
         let chunks = min(t, n)
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        WorkerPool.run(chunks, threads: t) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             if lo < hi { body(lo..<hi) }
         }

@@ -20,6 +20,15 @@ void pretext_relu_backward(const float *x, const float *g, float *gx, long n);
 /// Which version the loader picks on this CPU: "x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2, FMA)", or baseline.
 const char *pretext_ckernels_level(void);
 
+/// The kernels' worker pool (thread_pool.c): runs fn(ctx, c) for c in 0 ..< chunks on the calling thread
+/// and up to threads - 1 workers that spin for a while after each job instead of sleeping at once.
+/// Returns 0 when done, 1 when called from inside a chunk (run the chunks inline), -1 when another
+/// thread's job is running (run them elsewhere).
+typedef void (*pretext_pool_fn)(void *ctx, long chunk);
+int pretext_pool_run(long chunks, int threads, pretext_pool_fn fn, void *ctx);
+/// How long an idle worker spins (then yields) before it sleeps, in microseconds (default 100).
+void pretext_pool_set_spin(long microseconds);
+
 /// Winograd F(4x4, 3x3) transforms (winograd.c; WinogradConv.swift runs the GEMMs between them).
 /// Transformed arrays are [36][rows][ld]: element (xi, row, col) at (xi * rows + row) * ld + col.
 /// u[36][K][C] (ld = C) = G g G^T of the filters begin ..< end (index k * C + c) of w[K][C][3][3]; with

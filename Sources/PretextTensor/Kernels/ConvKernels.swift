@@ -78,14 +78,7 @@ public enum ConvKernels {
                 backwardWeightStep(p, gradOutput, input, dst, base: base, count: count, accumulate: !first,
                                    inner: inner, scratch: scratch)
             }
-            if p.chunks > 1 {
-                Parallel.forRanges(wCount, costPerItem: p.chunks) { r in
-                    for c in 1..<p.chunks {
-                        let src = partials + (c &- 1) &* wCount
-                        for i in r { gradWeight[i] += src[i] }
-                    }
-                }
-            }
+            KernelThreads.addPartials(partials, parts: p.chunks &- 1, stride: wCount, count: wCount, into: gradWeight)
         }
     }
 

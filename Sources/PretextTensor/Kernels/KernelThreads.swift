@@ -19,9 +19,23 @@ enum KernelThreads {
             if n > 0 { body(0, 0..<n) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        WorkerPool.run(chunks, threads: Parallel.threads) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             if lo < hi { body(c, lo..<hi) }
+        }
+    }
+
+    /// Adds `parts` partial sums of `count` floats each (the k-th at `partials + k·stride`) into `dst`,
+    /// in the order k = 0, 1, …, so the total does not depend on how the work was scheduled; split over
+    /// the threads by element when there is enough of it.
+    static func addPartials(_ partials: UnsafePointer<Float>, parts: Int, stride: Int, count: Int,
+                            into dst: UnsafeMutablePointer<Float>) {
+        guard parts > 0, count > 0 else { return }
+        Parallel.forRanges(count, costPerItem: parts) { r in
+            for k in 0..<parts {
+                let src = partials + k &* stride
+                for i in r { dst[i] += src[i] }
+            }
         }
     }
 }

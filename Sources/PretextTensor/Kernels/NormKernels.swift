@@ -259,11 +259,13 @@ public enum NormKernels {
                     }
                 }
             }
-            if params && chunks > 1 {
-                for k in 1..<chunks {
-                    let p = partials + (k &- 1) &* 2 &* dim
-                    if let gw = gradWeight { for j in 0..<dim { gw[j] += p[j] } }
-                    if let gb = gradBias { for j in 0..<dim { gb[j] += p[dim &+ j] } }
+            if params {
+                let parts = chunks &- 1, stride = 2 &* dim
+                if let gw = gradWeight {
+                    KernelThreads.addPartials(partials, parts: parts, stride: stride, count: dim, into: gw)
+                }
+                if let gb = gradBias {
+                    KernelThreads.addPartials(partials + dim, parts: parts, stride: stride, count: dim, into: gb)
                 }
             }
         }

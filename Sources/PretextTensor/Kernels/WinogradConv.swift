@@ -143,16 +143,9 @@ enum WinogradConv {
                     }
                     first = false
                 }
-                if first { du.update(repeating: 0, count: kc36) }   // a chunk without blocks
             }
-            if t.chunks > 1 {
-                Parallel.forRanges(kc36, costPerItem: t.chunks) { r in
-                    for chunk in 1..<t.chunks {
-                        let src = scratch + chunk * kc36
-                        for i in r { scratch[i] += src[i] }
-                    }
-                }
-            }
+            // Every chunk had at least one block (chunks ≤ blocks), so every partial was written.
+            KernelThreads.addPartials(scratch + kc36, parts: t.chunks - 1, stride: kc36, count: kc36, into: scratch)
             Parallel.forRanges(k * c, costPerItem: 200) { r in
                 pretext_wino_weight_grad(scratch, gw, k, c, r.lowerBound, r.upperBound)
             }
