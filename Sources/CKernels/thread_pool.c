@@ -124,6 +124,8 @@ void pretext_pool_set_spin(long microseconds) {
     atomic_store(&spin_ns, (microseconds < 0 ? 0 : microseconds) * 1000L);
 }
 
+long pretext_pool_spin(void) { return atomic_load(&spin_ns) / 1000L; }
+
 int pretext_pool_run(long chunks, int threads, pretext_pool_fn fn, void *ctx) {
     if (in_job) return 1;                                   // nested: run inline
     if (chunks <= 0) return 0;

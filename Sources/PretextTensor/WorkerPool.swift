@@ -18,11 +18,27 @@ import Glibc
 enum WorkerPool {
     /// Whether loops run on the pool (false: libdispatch).
     nonisolated(unsafe) static var enabled: Bool = {
-        if let spin = getenv("PRETEXT_POOL_SPIN_US").flatMap({ Int(String(cString: $0)) }) {
-            pretext_pool_set_spin(spin)
+        let warn = { (message: String) in fputs("warning: \(message)\n", stderr) }
+        if let raw = getenv("PRETEXT_POOL_SPIN_US").map({ String(cString: $0) }), !raw.isEmpty {
+            if let spin = Int(raw), spin >= 0 {
+                pretext_pool_set_spin(spin)
+            } else {
+                warn("PRETEXT_POOL_SPIN_US=\(raw) is not a whole number of microseconds >= 0; using \(pretext_pool_spin())")
+            }
         }
-        return getenv("PRETEXT_THREAD_POOL").map { String(cString: $0) != "dispatch" } ?? true
+        switch getenv("PRETEXT_THREAD_POOL").map({ String(cString: $0) }) ?? "" {
+        case "", "pool": return true
+        case "dispatch": return false
+        case let other:
+            warn("PRETEXT_THREAD_POOL=\(other) is not one of pool, dispatch; using pool")
+            return true
+        }
     }()
+
+    /// For `--version` and `pretext-bench`: which threads run the loops.
+    static var description: String {
+        enabled ? "Pretext's worker pool (idle workers spin \(pretext_pool_spin()) us, then sleep)" : "libdispatch (PRETEXT_THREAD_POOL=dispatch)"
+    }
 
     /// Runs `body(c)` for every c in `0..<chunks`, on the calling thread and up to `threads − 1`
     /// workers; chunks may run in any order on any of them.

@@ -92,6 +92,15 @@ final class CommandLineTests: XCTestCase {
         let badThreading = try SSLRun.run(["--version"], env: ["PRETEXT_GEMM_THREADING": "mkl"])
         XCTAssertTrue(badThreading.stderr.contains("PRETEXT_GEMM_THREADING=mkl is not one of split, openblas, auto"),
                       badThreading.all)
+        // Who runs the loops between GEMMs: the worker pool and its wait, or libdispatch; bad values warn.
+        XCTAssertTrue(lines.contains("threads: \(ProcessInfo.processInfo.activeProcessorCount), loops on Pretext's worker pool (idle workers spin 100 us, then sleep)"), r.stdout)
+        let spin = try SSLRun.run(["--version"], env: ["PRETEXT_POOL_SPIN_US": "20"])
+        XCTAssertTrue(spin.stdout.contains("worker pool (idle workers spin 20 us"), spin.all)
+        let dispatch = try SSLRun.run(["--version"], env: ["PRETEXT_THREAD_POOL": "dispatch"])
+        XCTAssertTrue(dispatch.stdout.contains("loops on libdispatch (PRETEXT_THREAD_POOL=dispatch)"), dispatch.all)
+        let badPool = try SSLRun.run(["--version"], env: ["PRETEXT_THREAD_POOL": "openmp", "PRETEXT_POOL_SPIN_US": "-3"])
+        XCTAssertTrue(badPool.stderr.contains("PRETEXT_THREAD_POOL=openmp is not one of pool, dispatch; using pool"), badPool.all)
+        XCTAssertTrue(badPool.stderr.contains("PRETEXT_POOL_SPIN_US=-3 is not a whole number of microseconds >= 0; using 100"), badPool.all)
     }
 
     func testUnknownMethodBackboneAndKeyAreClearErrors() throws {

@@ -28,6 +28,7 @@ typedef void (*pretext_pool_fn)(void *ctx, long chunk);
 int pretext_pool_run(long chunks, int threads, pretext_pool_fn fn, void *ctx);
 /// How long an idle worker spins (then yields) before it sleeps, in microseconds (default 100).
 void pretext_pool_set_spin(long microseconds);
+long pretext_pool_spin(void);
 
 /// Winograd F(4x4, 3x3) transforms (winograd.c; WinogradConv.swift runs the GEMMs between them).
 /// Transformed arrays are [36][rows][ld]: element (xi, row, col) at (xi * rows + row) * ld + col.
