@@ -62,4 +62,22 @@ final class CheckpointTests: XCTestCase {
         let records = try MetricsLog.read(url)
         XCTAssertEqual(records.compactMap { $0["step"] as? Int }, [10, 20])
     }
+
+    /// A process killed inside `AtomicFileWriter` (writing `epoch-NNN.safetensors`) leaves
+    /// `.epoch-NNN.safetensors.tmp-<pid>-<n>`; recovery removes it, but not a temporary file of this process
+    /// nor a user's own hidden file.
+    func testRecoveryRemovesAnotherProcesssHalfWrittenFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-left-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let other = ".epoch-002.safetensors.tmp-\(getpid() &+ 1)-4052181262"
+        let mine = ".epoch-003.safetensors.tmp-\(getpid())-17"
+        for name in [other, mine, ".notes", "epoch-001.safetensors", ".tmp-40"] {
+            try Data([1]).write(to: dir.appendingPathComponent(name))
+        }
+        try Checkpoint.recoverInterruptedWrite(in: dir)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        XCTAssertEqual(left, [mine, ".notes", "epoch-001.safetensors"].sorted())
+        XCTAssertFalse(Checkpoint.isLeftoverOfAnotherProcess(".x.tmp-abc-1"))
+        XCTAssertFalse(Checkpoint.isLeftoverOfAnotherProcess("epoch-001.safetensors"))
+    }
 }
