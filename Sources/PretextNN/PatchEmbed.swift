@@ -24,14 +24,33 @@ public final class PatchEmbed: Module, Layer {
     }
 
     public func callAsFunction(_ images: Tensor) throws -> Tensor {
+        let rows = try patchRows(images)
+        return try rows.linear(weight: projectionMatrix(), bias: proj.bias)
+    }
+
+    /// The tokens of only the patches `indices` [indices.count, dim], each index `i·L + p` for patch `p`
+    /// of image `i` (L patches per image): what a masked encoder keeps, without embedding the patches it
+    /// drops (MAE keeps a quarter, so three quarters of this GEMM and of its weight gradient are saved).
+    /// Equal to `callAsFunction(images)` viewed as [N·L, dim], then those rows.
+    public func callAsFunction(_ images: Tensor, selecting indices: [Int]) throws -> Tensor {
+        let rows = try patchRows(images)
+        let flat = try rows.reshaped([rows.shape[0] * rows.shape[1], rows.shape[2]]).indexSelect(axis: 0, indices: indices)
+        return try flat.linear(weight: projectionMatrix(), bias: proj.bias)
+    }
+
+    /// Pixels regrouped into one row per patch [N, L, C·p·p] (channel, then row, then column: the conv
+    /// weight's layout).
+    func patchRows(_ images: Tensor) throws -> Tensor {
         let c = proj.inChannels
         guard images.rank == 4, images.shape[1] == c else {
             throw TensorError.invalidArgument(op: "patch_embed", detail: "expects images [N, \(c), H, W], got \(images.shape)")
         }
         let (n, p) = (images.shape[0], patchSize)
         let (gh, gw) = try grid(height: images.shape[2], width: images.shape[3])
-        let rows = try images.reshaped([n, c, gh, p, gw, p]).permuted([0, 2, 4, 1, 3, 5]).reshaped([n, gh * gw, c * p * p])
-        let w = try proj.weight.reshaped([proj.outChannels, c * p * p])
-        return try rows.linear(weight: w, bias: proj.bias)
+        return try images.reshaped([n, c, gh, p, gw, p]).permuted([0, 2, 4, 1, 3, 5]).reshaped([n, gh * gw, c * p * p])
+    }
+
+    func projectionMatrix() throws -> Tensor {
+        try proj.weight.reshaped([proj.outChannels, proj.inChannels * patchSize * patchSize])
     }
 }

@@ -146,23 +146,33 @@ public final class VisionTransformer: Module, Layer {
     /// blocks. Every row of `keep` must have the same length K. Returns [N, 1 + K, D], final-normed,
     /// the class token first and then the kept patches in the order given.
     public func encode(_ images: Tensor, keep: [[Int]]) throws -> Tensor {
-        let tokens = try embed(images)
-        let (n, t) = (tokens.shape[0], tokens.shape[1])
+        guard images.rank == 4 else {
+            throw TensorError.invalidArgument(op: "vit", detail: "expects images [N, 3, H, W], got \(images.shape)")
+        }
+        let n = images.shape[0]
+        let grid = try patchEmbed.grid(height: images.shape[2], width: images.shape[3])
+        let l = grid.0 * grid.1
         guard keep.count == n, let k = keep.first?.count, keep.allSatisfy({ $0.count == k }) else {
             throw TensorError.invalidArgument(op: "vit.encode", detail: "keep needs one index list of equal length per image (\(n) images, got \(keep.map(\.count)))")
         }
-        var rows: [Int] = []
-        rows.reserveCapacity(n * (k + 1))
+        var patches: [Int] = [], positions: [Int] = []
+        patches.reserveCapacity(n * k)
+        positions.reserveCapacity(n * k)
         for (i, idx) in keep.enumerated() {
-            rows.append(i * t)
             for p in idx {
-                guard p >= 0, p < t - 1 else {
-                    throw TensorError.invalidArgument(op: "vit.encode", detail: "patch index \(p) of image \(i) is outside 0..<\(t - 1)")
+                guard p >= 0, p < l else {
+                    throw TensorError.invalidArgument(op: "vit.encode", detail: "patch index \(p) of image \(i) is outside 0..<\(l)")
                 }
-                rows.append(i * t + 1 + p)
+                patches.append(i * l + p)
+                positions.append(1 + p)
             }
         }
-        let kept = try tokens.reshaped([n * t, dim]).indexSelect(axis: 0, indices: rows).reshaped([n, k + 1, dim])
+        // Only the kept patches are embedded; the position rows are gathered to match. The same sums
+        // as embedding every patch and selecting afterwards, in a quarter of the work for MAE.
+        let pos = try positionEmbedding(grid: grid).reshaped([1 + l, dim])
+        let tokens = try patchEmbed(images, selecting: patches) + pos.indexSelect(axis: 0, indices: positions)
+        let cls = try (clsToken.reshaped([1, dim]) + pos.narrowed(axis: 0, start: 0, length: 1)).reshaped([1, 1, dim])
+        let kept = try Tensor.cat([cls.expanded(to: [n, 1, dim]), tokens.reshaped([n, k, dim])], axis: 1)
         return try norm(transform(kept))
     }
 

@@ -106,6 +106,39 @@ final class VisionTransformerTests: XCTestCase {
         XCTAssertThrowsError(try vit.encode(Formula.input([2, 3, 32, 32]), keep: [[64], [0]]))
     }
 
+    /// `encode(keep:)` embeds only the kept patches; it must give the values and every parameter's
+    /// gradient of embedding all patches and selecting afterwards (Lightly's order of work), on the
+    /// native grid and on a resampled one, with a patch kept by both images.
+    func testSubsetEncodingEqualsEmbeddingEveryPatchThenSelecting() throws {
+        for size in [16, 12] {
+            var rng = RNG(seed: 9)
+            let vit = VisionTransformer(dim: 16, depth: 1, heads: 2, patchSize: 4, imageSize: 16, rng: &rng)
+            let images = Tensor.normal([2, 3, size, size], rng: &rng)
+            let l = (size / 4) * (size / 4)
+            let keep = [[3, 0, l - 1], [l - 1, 5, 2]]
+            let weights = Tensor.normal([2, 4, 16], rng: &rng)
+            func gradients(_ encode: () throws -> Tensor) throws -> (Tensor, [String: [Float]]) {
+                for p in vit.parameters() { p.grad = nil }
+                let y = try encode()
+                try (y * weights).sum().backward()
+                return (y, Dictionary(uniqueKeysWithValues: vit.namedParameters().map { ($0.0, $0.1.grad?.scalars ?? []) }))
+            }
+            let (fast, fastGrads) = try gradients { try vit.encode(images, keep: keep) }
+            let (slow, slowGrads) = try gradients {
+                let all = try vit.embed(images)
+                var rows: [Int] = []
+                for (i, idx) in keep.enumerated() { rows.append(i * (1 + l)); rows += idx.map { i * (1 + l) + 1 + $0 } }
+                let kept = try all.reshaped([2 * (1 + l), 16]).indexSelect(axis: 0, indices: rows).reshaped([2, 4, 16])
+                return try vit.norm(vit.transform(kept))
+            }
+            assertClose(fast.scalars, slow.scalars, rtol: 1e-5, "values, \(size) px")
+            for (key, g) in slowGrads {
+                XCTAssertFalse(g.isEmpty, "\(key) has no gradient")
+                assertClose(fastGrads[key] ?? [], g, rtol: 1e-5, "gradient of \(key), \(size) px")
+            }
+        }
+    }
+
     func testPatchifyAndSinCosMatchLightly() throws {
         let fx = Fixture.section("mae")
         let p = try VisionTransformer.patchify(Formula.input([2, 3, 8, 8]), patchSize: 4)
