@@ -11,23 +11,23 @@
 
 static inline float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-/// erf(v) as x·P(x²)/Q(x²) in double on v clamped to [-4, 4] (Eigen's / XLA's rational approximation).
+/// erf(v) as x·P(x²)/Q(x²) in float on v clamped to [-4, 4] (Eigen's / XLA's rational approximation).
 static inline float erf_approx(float v) {
-    double x = (double)clampf(v, -4.0f, 4.0f);
-    double x2 = x * x;
-    double p = -2.72614225801306e-10;
-    p = p * x2 + 2.77068142495902e-08;
-    p = p * x2 - 2.10102402082508e-06;
-    p = p * x2 - 5.69250639462346e-05;
-    p = p * x2 - 7.34990630326855e-04;
-    p = p * x2 - 2.95459980854025e-03;
-    p = p * x2 - 1.60960333262415e-02;
-    double q = -1.45660718464996e-05;
-    q = q * x2 - 2.13374055278905e-04;
-    q = q * x2 - 1.68282697438203e-03;
-    q = q * x2 - 7.37332916720468e-03;
-    q = q * x2 - 1.42647390514189e-02;
-    return (float)(x * p / q);
+    float x = clampf(v, -4.0f, 4.0f);
+    float x2 = x * x;
+    float p = -2.72614225801306e-10f;
+    p = p * x2 + 2.77068142495902e-08f;
+    p = p * x2 - 2.10102402082508e-06f;
+    p = p * x2 - 5.69250639462346e-05f;
+    p = p * x2 - 7.34990630326855e-04f;
+    p = p * x2 - 2.95459980854025e-03f;
+    p = p * x2 - 1.60960333262415e-02f;
+    float q = -1.45660718464996e-05f;
+    q = q * x2 - 2.13374055278905e-04f;
+    q = q * x2 - 1.68282697438203e-03f;
+    q = q * x2 - 7.37332916720468e-03f;
+    q = q * x2 - 1.42647390514189e-02f;
+    return x * p / q;
 }
 
 /// e^y, the branch-free evaluation of KernelMath.exp.

@@ -64,6 +64,22 @@ public final class MAEDecoder: Module {
         return try decoderNorm(x)
     }
 
+    /// `decode(tokens)` for some rows only: `rows` index the flattened tokens [N·(1 + numPatches)] and
+    /// the result is [rows.count, decoder dim] — the rows MAE's loss reads (the masked patches). The
+    /// last block and the final norm run on those rows alone (`ViTBlock.callAsFunction(_:outputRows:)`);
+    /// the values equal `decode(tokens)` row-selected.
+    public func decode(_ tokens: Tensor, outputRows rows: [Int]) throws -> Tensor {
+        guard tokens.rank == 3, tokens.shape[1] == 1 + numPatches, tokens.shape[2] == dim else {
+            throw TensorError.invalidArgument(op: "mae_decoder", detail: "expects tokens [N, \(1 + numPatches), \(dim)], got \(tokens.shape): the images must have the encoder's native size")
+        }
+        guard let last = decoderBlocks.last else {
+            return try decoderNorm(try (tokens + decoderPosEmbed).reshaped([tokens.shape[0] * tokens.shape[1], dim]).indexSelect(axis: 0, indices: rows))
+        }
+        var x = try tokens + decoderPosEmbed
+        for block in decoderBlocks.dropLast() { x = try block(x) }
+        return try decoderNorm(try last(x, outputRows: rows))
+    }
+
     /// Decoded tokens → pixels of their patches [..., patch·patch·channels].
     public func predict(_ tokens: Tensor) throws -> Tensor { try decoderPred(tokens) }
 }

@@ -73,11 +73,10 @@ public final class MaskedAutoencoder {
             for p in 0..<l { rows.append(slot[p] >= 0 ? i * (1 + k) + 1 + slot[p] : maskRow) }
         }
         let full = try table.indexSelect(axis: 0, indices: rows).reshaped([n, 1 + l, dd])
-        let decoded = try decoder.decode(full)                                      // [N, 1 + L, Dd]
         var picked: [Int] = []
         picked.reserveCapacity(n * m)
         for i in 0..<n { for p in masked[i] { picked.append(i * (1 + l) + 1 + p) } }
-        let tokens = try decoded.reshaped([n * (1 + l), dd]).indexSelect(axis: 0, indices: picked)
+        let tokens = try decoder.decode(full, outputRows: picked)                   // [N·M, Dd]
         let pixels = decoder.decoderPred.outFeatures
         return try decoder.predict(tokens).reshaped([n, m, pixels])
     }

@@ -9,7 +9,7 @@ import Darwin
 /// temporary file in the same directory, which is fsynced, renamed over the target, and the directory
 /// fsynced. A failure (full disk, permissions) removes the temporary file and leaves the target as it
 /// was. Used for weight files (safetensors, Detectron2 pickles).
-final class AtomicFileWriter {
+public final class AtomicFileWriter {
     struct Failure: Error { let detail: String }
 
     private let fd: Int32
@@ -18,10 +18,25 @@ final class AtomicFileWriter {
 
     private init(fd: Int32) { self.fd = fd }
 
+    /// `.<file>.tmp-<pid>-<random>`: hidden, beside the target, and naming the process that writes it.
+    static func temporaryName(for file: String) -> String {
+        ".\(file).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// Whether `name` is a temporary file of this writer's made by another process. Such a file is never
+    /// complete (the writer renames it the moment it is), so when the folder is one only this process
+    /// writes to — a run folder, held by its lock — it is the leftover of a writer killed mid-file and
+    /// can go; this process's own (a write in progress) and other hidden files stay.
+    public static func isLeftoverOfAnotherProcess(_ name: String) -> Bool {
+        guard name.hasPrefix("."), let range = name.range(of: ".tmp-", options: .backwards) else { return false }
+        guard let pid = Int32(name[range.upperBound...].prefix(while: { $0 != "-" })) else { return false }
+        return pid != getpid()
+    }
+
     /// Creates `url` atomically with the bytes `body` writes.
     static func write(to url: URL, _ body: (AtomicFileWriter) throws -> Void) throws {
         let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let tmp = dir.appendingPathComponent(temporaryName(for: url.lastPathComponent))
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw Failure(detail: "cannot create a temporary file in \(dir.path): \(String(cString: strerror(errno)))")

@@ -22,4 +22,18 @@ public final class ViTBlock: Module, Layer {
         let h = try x + attn(norm1(x))
         return try h + mlp(norm2(h))
     }
+
+    /// The block's output for some rows only: `rows` index the flattened tokens [N·L] of `x` [N, L, dim]
+    /// and the result is [rows.count, dim], equal to `self(x)` reshaped to [N·L, dim] then
+    /// row-selected. Attention still reads every token (keys and values need all of them); only the
+    /// MLP and the residuals after it skip the rows nobody reads. An MAE decoder's last block needs
+    /// only the masked patches' rows: a quarter less of its MLP at mask ratio 0.75.
+    public func callAsFunction(_ x: Tensor, outputRows rows: [Int]) throws -> Tensor {
+        guard x.rank == 3 else {
+            throw TensorError.invalidArgument(op: "vit_block", detail: "expects tokens [N, L, dim], got \(x.shape)")
+        }
+        let (n, l, d) = (x.shape[0], x.shape[1], x.shape[2])
+        let h = try (x + attn(norm1(x))).reshaped([n * l, d]).indexSelect(axis: 0, indices: rows)
+        return try h + mlp(norm2(h))
+    }
 }

@@ -115,18 +115,9 @@ public struct Checkpoint {
             try? fm.removeItem(at: previous)
         }
         for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? []
-        where name.hasPrefix(".tmp-") || isLeftoverOfAnotherProcess(name) {
+        where name.hasPrefix(".tmp-") || AtomicFileWriter.isLeftoverOfAnotherProcess(name) {
             try? fm.removeItem(at: dir.appendingPathComponent(name))
         }
-    }
-
-    /// `.<file>.tmp-<pid>-<random>` is what `AtomicFileWriter` writes into before its rename (the
-    /// `epoch-NNN.safetensors` snapshots); one left by another process — killed mid-write, since the run
-    /// folder's lock keeps two live writers apart — is never complete and goes.
-    static func isLeftoverOfAnotherProcess(_ name: String) -> Bool {
-        guard name.hasPrefix("."), let range = name.range(of: ".tmp-", options: .backwards) else { return false }
-        guard let pid = Int32(name[range.upperBound...].prefix(while: { $0 != "-" })) else { return false }
-        return pid != getpid()
     }
 
     /// Reads `dir/last` (or the `.previous` left by an interrupted write).

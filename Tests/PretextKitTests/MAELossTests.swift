@@ -86,6 +86,38 @@ final class MAELossTests: XCTestCase {
         XCTAssertThrowsError(try mae.predictMasked(Tensor.zeros([1, 3, 8, 8]), keep: [[0]], masked: [[1, 2, 3]]))
     }
 
+    /// The decoder's last block and norm run on the masked rows only (`decode(_:outputRows:)`, what
+    /// `predictMasked` uses): values and every parameter's and the input's gradient equal decoding every
+    /// token and then selecting, for a 2-block and a 1-block decoder.
+    func testDecodingOnlyTheRowsReadEqualsDecodingEveryTokenThenSelecting() throws {
+        for depth in [2, 1] {
+            var rng = RNG(seed: 4)
+            let decoder = MAEDecoder(numPatches: 16, patchSize: 4, embedDim: 32, decoderDim: 16, depth: depth, heads: 2, rng: &rng)
+            for p in decoder.parameters() where p.requiresGrad { Init.normal(p, std: 0.3, rng: &rng) }
+            let tokens = Tensor.normal([2, 17, 16], rng: &rng).requiringGrad()
+            let rows = [1, 5, 16, 3, 17 + 2, 17 + 16, 17 + 9, 17 + 4]
+            let weights = Tensor.normal([rows.count, 16], rng: &rng)
+            func run(_ decode: () throws -> Tensor) throws -> (Tensor, [String: [Float]]) {
+                for p in decoder.parameters() { p.grad = nil }
+                tokens.grad = nil
+                let y = try decode()
+                try (y * weights).sum().backward()
+                var grads = Dictionary(uniqueKeysWithValues: decoder.namedParameters().map { ($0.0, $0.1.grad?.scalars ?? []) })
+                grads["input"] = tokens.grad?.scalars ?? []
+                return (y, grads)
+            }
+            let (fast, fastGrads) = try run { try decoder.decode(tokens, outputRows: rows) }
+            let (slow, slowGrads) = try run { try decoder.decode(tokens).reshaped([34, 16]).indexSelect(axis: 0, indices: rows) }
+            XCTAssertEqual(fast.shape, [rows.count, 16])
+            assertClose(fast.scalars, slow.scalars, atol: 1e-6, rtol: 1e-5)
+            for (key, g) in slowGrads where !key.contains("pos_embed") && !key.contains("mask_token") && !key.contains("decoder_pred") && !key.contains("decoder_embed") {
+                XCTAssertFalse(g.isEmpty, "\(key) has no gradient")
+                XCTAssertGreaterThan(g.map(abs).max() ?? 0, 0, "\(key)'s gradient is zero")
+                assertClose(fastGrads[key] ?? [], g, atol: 1e-6, rtol: 1e-5)
+            }
+        }
+    }
+
     /// The opt-in module registers MAE's view preset (defaults: Lightly's MAETransform) and loss.
     func testMaskedModelingRegistersThePresetAndLoss() throws {
         let registry = Registry()

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 @testable import PretextRunner
+@testable import PretextNN
 import PretextTensor
 
 final class CheckpointTests: XCTestCase {
@@ -69,15 +70,18 @@ final class CheckpointTests: XCTestCase {
     func testRecoveryRemovesAnotherProcesssHalfWrittenFile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-left-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let other = ".epoch-002.safetensors.tmp-\(getpid() &+ 1)-4052181262"
-        let mine = ".epoch-003.safetensors.tmp-\(getpid())-17"
+        // This process's name as the writer makes it, and the same name with another pid.
+        let mine = AtomicFileWriter.temporaryName(for: "epoch-003.safetensors")
+        XCTAssertTrue(mine.hasPrefix(".epoch-003.safetensors.tmp-\(getpid())-"), mine)
+        let other = AtomicFileWriter.temporaryName(for: "epoch-002.safetensors")
+            .replacingOccurrences(of: ".tmp-\(getpid())-", with: ".tmp-\(getpid() &+ 1)-")
         for name in [other, mine, ".notes", "epoch-001.safetensors", ".tmp-40"] {
             try Data([1]).write(to: dir.appendingPathComponent(name))
         }
         try Checkpoint.recoverInterruptedWrite(in: dir)
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         XCTAssertEqual(left, [mine, ".notes", "epoch-001.safetensors"].sorted())
-        XCTAssertFalse(Checkpoint.isLeftoverOfAnotherProcess(".x.tmp-abc-1"))
-        XCTAssertFalse(Checkpoint.isLeftoverOfAnotherProcess("epoch-001.safetensors"))
+        XCTAssertFalse(AtomicFileWriter.isLeftoverOfAnotherProcess(".x.tmp-abc-1"))
+        XCTAssertFalse(AtomicFileWriter.isLeftoverOfAnotherProcess("epoch-001.safetensors"))
     }
 }
