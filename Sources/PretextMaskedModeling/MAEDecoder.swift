@@ -56,9 +56,7 @@ public final class MAEDecoder: Module {
     /// Full sequences [N, 1 + numPatches, decoder dim] (class token first, patches in row-major order)
     /// → position embedding added, blocks, final norm.
     public func decode(_ tokens: Tensor) throws -> Tensor {
-        guard tokens.rank == 3, tokens.shape[1] == 1 + numPatches, tokens.shape[2] == dim else {
-            throw TensorError.invalidArgument(op: "mae_decoder", detail: "expects tokens [N, \(1 + numPatches), \(dim)], got \(tokens.shape): the images must have the encoder's native size")
-        }
+        try checkShape(tokens)
         var x = try tokens + decoderPosEmbed
         for block in decoderBlocks { x = try block(x) }
         return try decoderNorm(x)
@@ -69,15 +67,19 @@ public final class MAEDecoder: Module {
     /// last block and the final norm run on those rows alone (`ViTBlock.callAsFunction(_:outputRows:)`);
     /// the values equal `decode(tokens)` row-selected.
     public func decode(_ tokens: Tensor, outputRows rows: [Int]) throws -> Tensor {
-        guard tokens.rank == 3, tokens.shape[1] == 1 + numPatches, tokens.shape[2] == dim else {
-            throw TensorError.invalidArgument(op: "mae_decoder", detail: "expects tokens [N, \(1 + numPatches), \(dim)], got \(tokens.shape): the images must have the encoder's native size")
-        }
+        try checkShape(tokens)
         guard let last = decoderBlocks.last else {
             return try decoderNorm(try (tokens + decoderPosEmbed).reshaped([tokens.shape[0] * tokens.shape[1], dim]).indexSelect(axis: 0, indices: rows))
         }
         var x = try tokens + decoderPosEmbed
         for block in decoderBlocks.dropLast() { x = try block(x) }
         return try decoderNorm(try last(x, outputRows: rows))
+    }
+
+    private func checkShape(_ tokens: Tensor) throws {
+        guard tokens.rank == 3, tokens.shape[1] == 1 + numPatches, tokens.shape[2] == dim else {
+            throw TensorError.invalidArgument(op: "mae_decoder", detail: "expects tokens [N, \(1 + numPatches), \(dim)], got \(tokens.shape): the images must have the encoder's native size")
+        }
     }
 
     /// Decoded tokens → pixels of their patches [..., patch·patch·channels].
