@@ -1,6 +1,7 @@
 """Cross-checks Pretext's kNN evaluation and ViT initialisation against Lightly's, on one exported backbone.
 
-    $PEER/bin/python Tests/Fixtures/vit_knn_crosscheck.py BACKBONE.safetensors [--seed S] [--init-stats]
+    $PEER/bin/python Tests/Fixtures/vit_knn_crosscheck.py BACKBONE.safetensors [...] [--seed S] [--init-stats]
+        [--lightly-inits 0,1,2,3]
 
 BACKBONE.safetensors: `ssl-run export RUN --out ...` of a ViT-T/4 run (timm keys). Loads it into lightly_knn.vit_t4()
 and prints lightly_knn.knn() on the shared CIFAR-10 train/test folders: the figure must equal the run's own kNN-20 /
@@ -8,7 +9,10 @@ kNN-200 (same weights, same images, same evaluation). With --init-stats (give th
 its weights, e.g. `--lr 1e-30 --set optimizer.weight_decay=0 --epochs 1`), it also builds Lightly's
 MaskedVisionTransformerTIMM(vit=vit_t4()) at torch seed S (MAE initialisation, fixed sine-cosine position embedding)
 and prints every tensor's mean / std / largest magnitude on both sides, flagging those that differ by more than 10 %
-of the std, and the kNN of Lightly's own initialisation. A check for the README's quality table, not a test.
+of the std, and the kNN of Lightly's own initialisation. With --lightly-inits, it scores Lightly's initialisation built
+at each of those torch seeds alone (`torch.manual_seed(S)`, vit_t4(), MaskedVisionTransformerTIMM), to set beside the
+exports of Pretext's initial weights at the same seeds (several BACKBONE files may be given; each is scored). A check
+for the README's quality table, not a test.
 """
 import argparse
 import os
@@ -43,19 +47,27 @@ def init_stats(weights, seed):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("backbone")
+    ap.add_argument("backbones", nargs="+")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init-stats", action="store_true")
+    ap.add_argument("--lightly-inits", help="comma-separated torch seeds")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    weights = load_file(args.backbone)
-    if args.init_stats:
-        init_stats(weights, args.seed)
-    bb = lightly_knn.vit_t4()
-    missing, unexpected = bb.load_state_dict(weights, strict=False)
-    if missing or unexpected:
-        sys.exit(f"keys do not fit vit_t4: missing {missing}, unexpected {unexpected}")
-    print("this backbone, lightly_knn.knn:", lightly_knn.knn(bb, TRAIN, TEST))
+    for path in args.backbones:
+        weights = load_file(path)
+        if args.init_stats:
+            init_stats(weights, args.seed)
+        bb = lightly_knn.vit_t4()
+        missing, unexpected = bb.load_state_dict(weights, strict=False)
+        if missing or unexpected:
+            sys.exit(f"{path}: keys do not fit vit_t4: missing {missing}, unexpected {unexpected}")
+        print(f"{path}, lightly_knn.knn:", lightly_knn.knn(bb, TRAIN, TEST), flush=True)
+    for seed in (args.lightly_inits.split(",") if args.lightly_inits else []):
+        from lightly.models.modules import MaskedVisionTransformerTIMM
+        torch.manual_seed(int(seed))
+        bb = lightly_knn.vit_t4()
+        MaskedVisionTransformerTIMM(vit=bb)
+        print(f"Lightly's initialisation at torch seed {seed}, lightly_knn.knn:", lightly_knn.knn(bb, TRAIN, TEST), flush=True)
 
 
 if __name__ == "__main__":
