@@ -6,7 +6,7 @@
 # recipes (DINO-ViT, jigsaw, MoCo v3, iBOT) use a class-balanced subset (SUBSET images, default 1280) on both
 # sides, as their fidelity runs do; the others the 5,000 shared training images.
 #   PEER=/path/to/venv [THREADS=2] Tests/Fixtures/bench_recipes.sh [recipe ...]   (default: the first six)
-#   PEER=... Tests/Fixtures/bench_recipes.sh all                                   (every recipe, ~1.5 h at 2 threads)
+#   PEER=... Tests/Fixtures/bench_recipes.sh all                                   (all 17 recipes; not timed as a whole)
 # Needs: Plugins/.build/release/ssl-run (swift build -c release --package-path Plugins) and $PEER with
 # torch torchvision timm lightly==1.6.0. Both sides use THREADS threads (default 2).
 set -euo pipefail

@@ -14,7 +14,6 @@ prototypes have none), but they are not what makes the run collapse: Lightly's r
 towards ln 512 as well, only more slowly (6.2409 against 6.2390 after 6 epochs). A diagnostic for the README's quality table, not a test.
 """
 import os
-import re
 import sys
 
 import torch
@@ -26,33 +25,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "..", "shared")
 sys.path.insert(0, os.path.join(SHARED, "peer"))
 import lightly_knn  # noqa: E402
-
-
-def backbone(weights):
-    bb = lightly_knn.backbone(0.25)
-    own, new = bb.state_dict(), {}
-    for k, v in weights.items():
-        if not k.startswith("backbone."):
-            continue
-        k = k[len("backbone."):]
-        if k.startswith("conv1."):
-            kk = "0." + k[6:]
-        elif k.startswith("bn1."):
-            kk = "1." + k[4:]
-        else:
-            m = re.match(r"layer(\d)\.(\d)\.(.*)", k)
-            kk = f"{3 + (int(m[1]) - 1) * 2 + int(m[2])}.{m[3]}"
-        new[kk] = v.to(own[kk].dtype).reshape(own[kk].shape)
-    if set(own) - set(new):
-        sys.exit(f"backbone keys missing: {sorted(set(own) - set(new))}")
-    bb.load_state_dict(new)
-    return bb
+sys.path.insert(0, os.path.join(HERE, "byol_swap"))
+from knn_eval import resnet_from_pretext  # noqa: E402
 
 
 def main():
     torch.set_num_threads(1)
     w = load_file(sys.argv[1])
-    bb = backbone(w)
+    bb = resnet_from_pretext(w)
     proj = torch.nn.Sequential(torch.nn.Linear(128, 512, bias=False), torch.nn.BatchNorm1d(512), torch.nn.ReLU(),
                                torch.nn.Linear(512, 128))
     proj.load_state_dict({k[len("projection.layers."):]: v for k, v in w.items() if k.startswith("projection.")})

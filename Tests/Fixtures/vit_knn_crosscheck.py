@@ -29,11 +29,17 @@ import lightly_knn  # noqa: E402
 TRAIN, TEST = (os.path.join(SHARED, "data", "cifar10", d) for d in ("train", "test"))
 
 
-def init_stats(weights, seed):
+def lightly_initialisation(seed):
+    """Lightly's ViT-T/4 as its MAE/SimMIM recipes start: torch seed, vit_t4(), MaskedVisionTransformerTIMM's init."""
     from lightly.models.modules import MaskedVisionTransformerTIMM
     torch.manual_seed(seed)
     bb = lightly_knn.vit_t4()
     MaskedVisionTransformerTIMM(vit=bb)
+    return bb
+
+
+def init_stats(weights, seed):
+    bb = lightly_initialisation(seed)
     for key, a in bb.state_dict().items():
         if key not in weights:
             print(f"{key:32s} only in Lightly's model")
@@ -63,10 +69,7 @@ def main():
             sys.exit(f"{path}: keys do not fit vit_t4: missing {missing}, unexpected {unexpected}")
         print(f"{path}, lightly_knn.knn:", lightly_knn.knn(bb, TRAIN, TEST), flush=True)
     for seed in (args.lightly_inits.split(",") if args.lightly_inits else []):
-        from lightly.models.modules import MaskedVisionTransformerTIMM
-        torch.manual_seed(int(seed))
-        bb = lightly_knn.vit_t4()
-        MaskedVisionTransformerTIMM(vit=bb)
+        bb = lightly_initialisation(int(seed))
         print(f"Lightly's initialisation at torch seed {seed}, lightly_knn.knn:", lightly_knn.knn(bb, TRAIN, TEST), flush=True)
 
 
