@@ -15,6 +15,10 @@ public final class RunConfiguration {
     /// The plugin file that registered the method ("built-in" when linked in), for crash reports.
     public let methodSource: String
     public let backboneName: String
+    /// `backbone.init`: the weights file a new run's backbone starts from (nil: its random initialisation).
+    /// Applied once, by the trainer, when a run starts (`Trainer.loadInitialWeights`); a resumed run and the
+    /// commands that reopen a run take the weights from its checkpoint instead.
+    public let initialWeights: String?
     public let method: any Method
     public let optimizer: any Optimizer
     public let hyperParameters: HyperParameterSchedules
@@ -41,6 +45,7 @@ public final class RunConfiguration {
         evaluation = try EvaluationSettings(eval: eval)
         methodName = try methodCfg.string("name", "simclr", "the pretraining method (ssl-run list method)")
         backboneName = try backboneCfg.string("name", "resnet18", "the backbone network (ssl-run list backbone)")
+        initialWeights = try backboneCfg.optionalString("init", "safetensors file of backbone weights to start from instead of the random initialisation (torchvision/timm keys: ssl-run export, or PyTorch weights saved with safetensors); momentum targets start as copies")
 
         let context = BuildContext(registry: registry, seed: settings.seed)
         context.stepsPerEpoch = self.stepsPerEpoch

@@ -1,6 +1,7 @@
 import Foundation
 import PretextCore
 import PretextData
+import PretextKit
 import PretextNN
 import PretextTensor
 
@@ -55,6 +56,23 @@ extension Trainer {
             try module.loadStateDict(byModule[name] ?? [:], strict: true, source: "\(source) (module '\(name)')")
         }
         try method.loadExtraState(extra)
+    }
+
+    /// A new run whose `backbone.init` names a file starts from those weights (continued pretraining, e.g.
+    /// from ImageNet weights on one's own images): they replace the backbone's random — or method-specific,
+    /// such as MAE's — initialisation after the method is built, and every momentum target becomes a copy
+    /// of its online network again, as a method's constructor makes it. Returns what to tell the user.
+    static func loadInitialWeights(_ config: RunConfiguration) throws -> String? {
+        guard let path = config.initialWeights else { return nil }
+        let ignored: [String]
+        do {
+            ignored = try FineTuner.loadBackbone(config.method.backbone, from: path).ignored
+        } catch {
+            throw ConfigError.invalidValue(path: "backbone.init", detail: "cannot start the \(config.backboneName) backbone from '\(path)': \(error) — give the safetensors file of a backbone of this architecture (`ssl-run export RUN --out FILE`, or torchvision/timm weights saved with safetensors), or leave backbone.init out to start from random weights")
+        }
+        for t in config.method.momentumTargets { try EMA.copy(into: t.target, from: t.online) }
+        let targets = config.method.momentumTargets.isEmpty ? "" : ", momentum targets copied from it"
+        return "backbone weights from \(path)\(targets)" + (ignored.isEmpty ? "" : " (ignored: \(ignored.joined(separator: ", ")))")
     }
 
     /// Rebuilds a run's method from its configuration (weights freshly initialised; load a checkpoint after).

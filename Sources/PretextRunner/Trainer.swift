@@ -160,6 +160,7 @@ public final class Trainer {
                 throw RunError.incompatibleResume(dir: outDir.path, detail: "it already holds a run; pass --resume \(outDir.path) to continue it, or choose another --out")
             }
             if ProcessGroup.world.isMain { try? fm.removeItem(at: metricsURL) }
+            if let loaded = try Trainer.loadInitialWeights(config) { reporter.message(loaded) }
             return StartPosition()
         }
         guard hasCheckpoint else {
@@ -167,6 +168,7 @@ public final class Trainer {
             // starting it again from step 0 is the exact continuation.
             if ProcessGroup.world.isMain { try? fm.removeItem(at: metricsURL) }
             reporter.message("\(outDir.path) stopped before its first checkpoint: training it from step 0 with its recorded configuration")
+            if let loaded = try Trainer.loadInitialWeights(config) { reporter.message(loaded) }
             return StartPosition()
         }
         let ckpt = try Checkpoint.read(from: checkpoints.directory)

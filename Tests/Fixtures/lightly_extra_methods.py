@@ -5,6 +5,7 @@ ViT-T/4 with AdamW, as its dino-vit and mae):
     $PEER/bin/python Tests/Fixtures/lightly_extra_methods.py --method simsiam --width 0.25 --epochs 12 \\
         --train ../shared/data/cifar10/train --test ../shared/data/cifar10/test --seed 0
 
+SwAV's queue (off by default, as the recipe): add --queue-size N --start-queue-at-epoch E (see swav()).
 Set PEER_SCRIPTS to the folder of lightly_knn.py if it is not ../shared/peer beside the repository.
 """
 import argparse
@@ -25,6 +26,7 @@ from lightly.models.modules.heads import (BarlowTwinsProjectionHead, NNCLRPredic
                                           NNCLRProjectionHead, ProjectionHead, SimCLRProjectionHead,
                                           SimSiamPredictionHead, SimSiamProjectionHead, SwaVProjectionHead,
                                           SwaVPrototypes, VICRegProjectionHead)
+from lightly.models.modules.memory_bank import MemoryBankModule  # noqa: E402
 from lightly.models.modules.nn_memory_bank import NNMemoryBankModule  # noqa: E402
 from lightly.models import utils  # noqa: E402
 from lightly.models.modules import DINOProjectionHead, MaskedVisionTransformerTIMM  # noqa: E402
@@ -110,15 +112,25 @@ def swav(bb, dim):
     SwaVProjectionHead(dim, 512, 128), SwaVPrototypes(128, n_prototypes=512, n_steps_frozen_prototypes=1) (fixed in
     the first epoch: step=epoch, as Lightly's ImageNet benchmark), prototypes.normalize() before each step, every
     crop through backbone and head on its own and L2-normalised; SwaVLoss() (temperature 0.1, 3 Sinkhorn iterations,
-    epsilon 0.05), no queue; SwaVTransform(crop_sizes=(32, 16), crop_counts=(2, 6), gaussian_blur=0.0) (scales
-    0.14-1 and 0.05-0.14)."""
+    epsilon 0.05); SwaVTransform(crop_sizes=(32, 16), crop_counts=(2, 6), gaussian_blur=0.0) (scales 0.14-1 and
+    0.05-0.14). No queue unless --queue-size N (the recipe's method.queue_size): then one MemoryBankModule((N, 128))
+    per high-resolution crop (random unit vectors at first), read and then updated with that crop's projections
+    in every step once the epoch exceeds --start-queue-at-epoch E (method.start_queue_at_epoch), its prototype
+    scores passed to SwaVLoss as queue_outputs — what Pretext's SwAV plugin does."""
     proj, protos = SwaVProjectionHead(dim, 512, 128), SwaVPrototypes(128, n_prototypes=512, n_steps_frozen_prototypes=1)
     crit = SwaVLoss()
+    size, start = SWAV_QUEUE
+    queues = [MemoryBankModule(size=(size, 128)) for _ in range(2)] if size else []
 
     def step(views, epoch):
         protos.normalize()
-        scores = [protos(F.normalize(proj(bb(x)), dim=1, p=2), step=epoch) for x in views]
-        return crit(scores[:2], scores[2:])
+        z = [F.normalize(proj(bb(x)), dim=1, p=2) for x in views]
+        scores = [protos(p, step=epoch) for p in z]
+        queue_scores = None
+        if queues and epoch > start:
+            with torch.no_grad():  # the bank before this batch, then the batch enqueued
+                queue_scores = [protos(q(p.detach(), update=True)[1].T, step=epoch) for q, p in zip(queues, z[:2])]
+        return crit(scores[:2], scores[2:], queue_scores)
     return lambda: SwaVTransform(crop_sizes=(32, 16), crop_counts=(2, 6), gaussian_blur=0.0), [proj, protos], step
 
 
@@ -251,6 +263,21 @@ lightly_knn.OPTIMIZERS["simmim"] = ("adamw", lambda bs: 1e-3, 0.05, 5)
 lightly_knn.METHODS["ibot"] = ibot
 lightly_knn.BACKBONES["ibot"] = lightly_knn.vit_t4
 lightly_knn.OPTIMIZERS["ibot"] = ("adamw", lambda bs: 5e-4 * bs / 256, 0.04, 5)
+
+
+
+def pop_option(name, default):
+    """Removes `name VALUE` from sys.argv (lightly_knn.main's parser does not know it) and returns VALUE as int."""
+    if name not in sys.argv:
+        return default
+    i = sys.argv.index(name)
+    value = int(sys.argv[i + 1])
+    del sys.argv[i:i + 2]
+    return value
+
+
+# SwAV's queue: (--queue-size, --start-queue-at-epoch); read when the module is imported, before main() parses.
+SWAV_QUEUE = (pop_option("--queue-size", 0), pop_option("--start-queue-at-epoch", 15))
 
 if __name__ == "__main__":
     lightly_knn.main()

@@ -14,7 +14,9 @@ struct Train: ParsableCommand {
         and checkpoints/ (written atomically; Ctrl-C saves one and stops; --resume continues exactly). One process
         trains into a folder at a time. Given no data (no --data, data.path or --config), a run is the two-minute
         demo: the named method and backbone on small synthetic shapes, kNN on held-out shapes before and after, and
-        the way to the full recipe; --paper-settings trains with the method's full settings instead.
+        the way to the full recipe; --paper-settings trains with the method's full settings instead. --init FILE
+        (backbone.init) starts the backbone from saved weights — continued pretraining, e.g. from ImageNet weights on
+        one's own images — instead of random ones; momentum targets start as copies of it.
         Under `mpirun -np N` the run is data-parallel: data.batch_size is the global batch, split among the ranks;
         gradients are averaged, whole-batch losses gather every rank's embeddings, train.sync_bn: true synchronises
         batch norm, rank 0 writes the run folder (README: Run on a cluster).
@@ -26,6 +28,8 @@ struct Train: ParsableCommand {
     @Option(help: "Stop with a checkpoint after this many epochs, keeping the full schedule (continue later with --resume).")
     var stopAfter: Int?
     @Flag(help: "Skip unreadable images (and report how many) instead of stopping.") var skipBadImages = false
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start the backbone from these weights instead of random ones (backbone.init: a safetensors file with torchvision/timm keys, e.g. from `ssl-run export` or PyTorch).", valueName: "file"))
+    var initFrom: String?
     @Option(help: "Run folder (default: runs/<method>-<backbone>-<time>).") var out: String?
     @Option(help: "Continue the run in this folder from its last checkpoint.") var resume: String?
     @Flag(help: "No progress output.") var quiet = false
@@ -41,6 +45,10 @@ struct Train: ParsableCommand {
         if let accumulate { flags["train.accumulate"] = .int(accumulate) }
         if let stopAfter { flags["train.stop_after"] = .int(stopAfter) }
         if skipBadImages { flags["data.skip_bad_images"] = .bool(true) }
+        if let initFrom {
+            guard resume == nil else { throw CommandFailure(message: "--init sets where a new run's backbone starts; a resumed run continues from its checkpoint (leave --init out)") }
+            flags["backbone.init"] = .string(URL(fileURLWithPath: initFrom).path)   // absolute: the run may be resumed from elsewhere
+        }
         var configFile = training.config
         var outDir: URL
         if let resume {

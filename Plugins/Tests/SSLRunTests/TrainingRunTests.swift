@@ -112,6 +112,48 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("not a run folder"), bad.all)
     }
 
+    func testInitStartsTheBackboneAndItsMomentumTargetFromAWeightsFile() throws {
+        let dir = try SSLRun.temporaryDirectory("init")
+        let source = dir.appendingPathComponent("source"), weights = dir.appendingPathComponent("source.safetensors")
+        XCTAssertEqual(try SSLRun.run(["--method", "simclr", "--epochs", "1", "--seed", "1", "--out", source.path] + SSLRun.tiny).status, 0)
+        XCTAssertEqual(try SSLRun.run(["export", source.path, "--out", weights.path]).status, 0)
+        let file = try SafeTensors.read(from: weights).dictionary
+        // MoCo at another seed with a learning rate of ~0: its checkpoint shows where both encoders started.
+        let moco = ["--method", "moco", "--set", "method.memory_bank_size=64", "--epochs", "1", "--seed", "2", "--lr", "1e-30",
+                    "--set", "optimizer.weight_decay=0"] + SSLRun.tiny
+        let run = dir.appendingPathComponent("run"), plain = dir.appendingPathComponent("plain")
+        let r = try SSLRun.run(moco + ["--init", weights.path, "--out", run.path])
+        XCTAssertEqual(r.status, 0, r.all)
+        XCTAssertEqual(try SSLRun.run(moco + ["--out", plain.path]).status, 0)
+        let started = try modelTensors(run), random = try modelTensors(plain)
+        for key in ["conv1.weight", "layer3.1.conv2.weight", "layer4.0.bn1.weight"] {
+            let want = try XCTUnwrap(file[key]?.scalars, key)
+            for module in ["backbone", "key_backbone"] {
+                let got = try XCTUnwrap(started["\(module).\(key)"], "\(module).\(key)")
+                XCTAssertLessThanOrEqual(zip(got, want).map { abs($0 - $1) }.max()!, 1e-6, "\(module).\(key) starts from the file")
+                XCTAssertGreaterThan(zip(random["\(module).\(key)"]!, want).map { abs($0 - $1) }.max()!, 1e-3, "without --init \(module).\(key) starts elsewhere")
+            }
+        }
+        XCTAssertTrue(try String(contentsOf: run.appendingPathComponent("config.yaml"), encoding: .utf8).contains("init: \(weights.path)"))
+
+        // Reopening the run takes its checkpoint, not the file; a resumed run refuses --init.
+        try FileManager.default.removeItem(at: weights)
+        XCTAssertEqual(try SSLRun.run(["export", run.path, "--out", dir.appendingPathComponent("again.safetensors").path]).status, 0)
+        let resumed = try SSLRun.run(["--resume", run.path, "--init", weights.path])
+        XCTAssertNotEqual(resumed.status, 0)
+        XCTAssertTrue(resumed.stderr.contains("--init") && resumed.stderr.contains("checkpoint"), resumed.all)
+
+        // A missing file and weights of another architecture name the key and the file.
+        let missing = try SSLRun.run(moco + ["--init", weights.path, "--out", dir.appendingPathComponent("missing").path])
+        XCTAssertEqual(missing.status, 1, missing.all)
+        XCTAssertTrue(missing.stderr.contains("backbone.init") && missing.stderr.contains(weights.path), missing.all)
+        let other = dir.appendingPathComponent("other.safetensors")
+        XCTAssertEqual(try SSLRun.run(["export", run.path, "--out", other.path]).status, 0)
+        let wider = try SSLRun.run(moco + ["--set", "backbone.width=0.25", "--init", other.path, "--out", dir.appendingPathComponent("wider").path])
+        XCTAssertEqual(wider.status, 1, wider.all)
+        XCTAssertTrue(wider.stderr.contains("backbone.init") && wider.stderr.contains("shape mismatch"), wider.all)
+    }
+
     func testInstalledCopyFindsItsPlugins() throws {
         let prefix = try SSLRun.temporaryDirectory("prefix")
         let r = try SSLRun.run(["install", "--prefix", prefix.path])
