@@ -1,6 +1,6 @@
 """SimMIM swap run (issue #18): Lightly's 12-epoch SimMIM recipe started from Pretext's initial encoder weights.
 
-    $PEER/bin/python Tests/Fixtures/simmim_swap.py --init PRETEXT_INIT.safetensors --epochs 12 --seed 0 \\
+    $PEER/bin/python Tests/Fixtures/simmim_swap/lightly_from_init.py --init PRETEXT_INIT.safetensors --epochs 12 --seed 0 \\
         --threads 1 --train ../shared/data/cifar10/train --test ../shared/data/cifar10/test --json OUT.json
 
 PRETEXT_INIT.safetensors: the export of a Pretext SimMIM run that did not move its weights (the README's recipe:
@@ -19,7 +19,7 @@ import sys
 from safetensors.torch import load_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))
 import lightly_extra_methods  # noqa: E402  (registers simmim in lightly_knn)
 import lightly_knn  # noqa: E402
 
