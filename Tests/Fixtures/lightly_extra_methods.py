@@ -266,12 +266,12 @@ lightly_knn.OPTIMIZERS["ibot"] = ("adamw", lambda bs: 5e-4 * bs / 256, 0.04, 5)
 
 
 
-def pop_option(name, default):
-    """Removes `name VALUE` from sys.argv (lightly_knn.main's parser does not know it) and returns VALUE as int."""
+def pop_option(name, default, kind=int):
+    """Removes `name VALUE` from sys.argv (lightly_knn.main's parser does not know it) and returns kind(VALUE)."""
     if name not in sys.argv:
         return default
     i = sys.argv.index(name)
-    value = int(sys.argv[i + 1])
+    value = kind(sys.argv[i + 1])
     del sys.argv[i:i + 2]
     return value
 

@@ -25,11 +25,9 @@ import lightly_knn  # noqa: E402
 
 
 def main():
-    if "--init" not in sys.argv:
+    path = lightly_extra_methods.pop_option("--init", None, kind=str)
+    if path is None:
         sys.exit("give --init PRETEXT_INIT.safetensors (see the docstring)")
-    i = sys.argv.index("--init")
-    path = sys.argv[i + 1]
-    del sys.argv[i:i + 2]
     weights = load_file(path)
     original = lightly_knn.METHODS["simmim"]
 
