@@ -92,6 +92,17 @@ def parse_args():
     return ap.parse_args()
 
 
+def optimizer_and_schedule(method, kind, params, lr, wd, warmup, steps_per_epoch, epochs):
+    """lightly_knn.main()'s optimiser and per-step schedule: SGD + cosine, or AdamW + linear warm-up then cosine."""
+    if kind == "sgd":
+        opt = torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=wd)
+        return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs * steps_per_epoch)
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=wd, betas=(0.9, 0.95) if method == "mae" else (0.9, 0.999))
+    w, total = warmup * steps_per_epoch, epochs * steps_per_epoch
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda t: (t + 1) / w if t < w else
+                                                  0.5 * (1 + math.cos(math.pi * (t - w) / max(1, total - w))))
+
+
 def build(a):
     """lightly_knn.main()'s model, heads, data, optimiser and schedule, in its order (so the same seed builds the
     same initial weights)."""
@@ -113,14 +124,7 @@ def build(a):
     ds = torchvision.datasets.ImageFolder(a.train, tf())
     dl = torch.utils.data.DataLoader(ds, batch_size=a.batch_size, shuffle=True, drop_last=True, num_workers=a.workers)
     params = list({id(p): p for m in [bb, *heads] for p in m.parameters()}.values())
-    if kind == "sgd":
-        opt = torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=wd)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, a.epochs * len(dl))
-    else:
-        opt = torch.optim.AdamW(params, lr=lr, weight_decay=wd, betas=(0.9, 0.95) if a.method == "mae" else (0.9, 0.999))
-        w, total = warmup * len(dl), a.epochs * len(dl)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: (t + 1) / w if t < w else
-                                                  0.5 * (1 + math.cos(math.pi * (t - w) / max(1, total - w))))
+    opt, sched = optimizer_and_schedule(a.method, kind, params, lr, wd, warmup, len(dl), a.epochs)
     return dev, bb, heads, step, dl, opt, sched, res
 
 

@@ -14,7 +14,7 @@ betas (0.9, 0.999), weight decay 0.05 on every parameter, LambdaLR: 5 warm-up ep
 lightly_knn.main. Each step: loss = L1(decoder(encoded masked tokens), patchify(x)[masked]) with the file's masks.
 Writes per-step and per-epoch losses and lightly_knn.knn before and after training.
 """
-import argparse, json, math, os, sys, time
+import argparse, json, os, sys, time
 import numpy as np
 import torch
 
@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 sys.argv_saved, sys.argv = sys.argv, sys.argv[:1]
 import lightly_extra_methods  # noqa: E402  (registers simmim; reads no options from this argv)
 import lightly_knn  # noqa: E402
+import lightly_resumable  # noqa: E402  (lightly_knn.main()'s optimiser and schedule)
 from lightly.models import utils  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -48,9 +49,8 @@ if a.heads:
 res["initial"] = lightly_knn.knn(bb, TR, TE)
 print("initial", res["initial"], flush=True)
 params = list({id(p): p for m in [bb, enc, dec] for p in m.parameters()}.values())
-opt = torch.optim.AdamW(params, lr=1e-3, weight_decay=0.05, betas=(0.9, 0.999))
-w, total = 5 * 39, 12 * 39
-sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: (t + 1) / w if t < w else 0.5 * (1 + math.cos(math.pi * (t - w) / (total - w))))
+total = 12 * 39
+opt, sched = lightly_resumable.optimizer_and_schedule("simmim", "adamw", params, 1e-3, 0.05, 5, 39, 12)
 views = np.memmap(a.batches + ".views", dtype=np.float32, mode="r").reshape(total, 128, 3, 32, 32)
 masks = np.memmap(a.batches + ".masks", dtype=np.int32, mode="r").reshape(total, 128, -1)
 crit, losses, t0 = torch.nn.L1Loss(), [], time.time()
