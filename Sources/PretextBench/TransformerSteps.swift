@@ -85,6 +85,10 @@ enum TransformerSteps {
             try body()
             times.append(Date().timeIntervalSince(t0))
         }
+        // PRETEXT_BENCH_STEPS=1: every timed step on stderr, to tell a slow process from a slow step.
+        if ProcessInfo.processInfo.environment["PRETEXT_BENCH_STEPS"] == "1" {
+            FileHandle.standardError.write(Data("steps (ms): \(times.map { String(Int($0 * 1000)) }.joined(separator: " "))\n".utf8))
+        }
         return times.sorted()[times.count / 2]
     }
 }

@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 
 /// A size-bucketed pool of float buffers, so a training step reuses the memory of the previous one
@@ -8,6 +9,10 @@ import Foundation
 /// (a ViT-S/16 at batch 16 frees dozens of same-bucket buffers at once): a buffer handed back to the
 /// system is an `munmap`, and the next step's fresh pages are zero-filled by the kernel one page
 /// fault at a time, which cost 11 % of a ViT step when the pool kept only 16 buffers per bucket.
+///
+/// Buckets of 2 MiB and more are mapped on their own, 2 MiB-aligned, and advised onto transparent huge
+/// pages (`pretext_huge_alloc`): GEMM packing walks their rows one 4 KiB page each, and 2 MiB pages
+/// took B4 (MAE ViT-S/16, 2 threads) from ~1480 to ~1300 ms per step (README, session 23).
 public final class BufferPool: @unchecked Sendable {
     public static let shared = BufferPool()
 
@@ -50,8 +55,29 @@ public final class BufferPool: @unchecked Sendable {
             return (p, cap)
         }
         lock.unlock()
+        return (BufferPool.allocate(cap), cap)
+    }
+
+    /// Buckets from this many floats (2 MiB) get their own huge-page mapping.
+    static let hugeFloats = 1 << 19
+
+    private static func allocate(_ cap: Int) -> UnsafeMutablePointer<Float> {
+        if cap >= hugeFloats {
+            guard let p = pretext_huge_alloc(cap * 4) else {
+                fatalError("out of memory: could not map \(cap * 4 >> 20) MiB for a tensor buffer; use a smaller batch size or free memory")
+            }
+            return p.bindMemory(to: Float.self, capacity: cap)
+        }
         let raw = UnsafeMutableRawPointer.allocate(byteCount: cap * 4, alignment: 64)
-        return (raw.bindMemory(to: Float.self, capacity: cap), cap)
+        return raw.bindMemory(to: Float.self, capacity: cap)
+    }
+
+    private static func deallocate(_ p: UnsafeMutablePointer<Float>, capacity: Int) {
+        if capacity >= hugeFloats {
+            pretext_huge_free(p, capacity * 4)
+        } else {
+            UnsafeMutableRawPointer(p).deallocate()
+        }
     }
 
     /// Returns a buffer obtained from `acquire` (with the capacity `acquire` reported).
@@ -65,17 +91,17 @@ public final class BufferPool: @unchecked Sendable {
             return
         }
         lock.unlock()
-        UnsafeMutableRawPointer(p).deallocate()
+        BufferPool.deallocate(p, capacity: capacity)
     }
 
     /// Frees every pooled buffer (e.g. between benchmark cases).
     public func drain() {
         lock.lock()
-        let all = free.values.flatMap { $0 }
+        let all = free
         free = [:]
         pooledBytes = 0
         lock.unlock()
-        for p in all { UnsafeMutableRawPointer(p).deallocate() }
+        for (cap, list) in all { for p in list { BufferPool.deallocate(p, capacity: cap) } }
     }
 
     /// Runs `body` with a scratch buffer of `count` floats from the pool.

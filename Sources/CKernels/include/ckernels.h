@@ -48,6 +48,11 @@ void pretext_wino_output(const float *m, float *y, const float *bias, long k_cou
 void pretext_wino_gradout(const float *gy, float *dm, long k_count, long oh, long ow, long tiles_h,
                           long tiles_w, long t0, long count, long ldt);
 
+// Large buffers (a multiple of 2 MiB) mapped 2 MiB-aligned and advised onto transparent huge pages
+// (memory.c); PRETEXT_HUGE_PAGES=0 keeps 4 KiB pages. NULL when the mapping fails.
+void *pretext_huge_alloc(long bytes);
+void pretext_huge_free(void *p, long bytes);
+
 /// Autograd recording for the calling thread: 1 = on (every thread starts on), 0 = off (no_grad).
 int pretext_grad_enabled(void);
 void pretext_set_grad_enabled(int enabled);
