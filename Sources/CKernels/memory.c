@@ -25,19 +25,12 @@ __attribute__((constructor)) static void pretext_tune_malloc(void) {
 // activation at batch 16 is 12 MiB). Debian's default THP mode is `madvise`, so only memory that asks
 // gets 2 MiB pages: these buffers ask. Sizes are multiples of 2 MiB (BufferPool buckets are powers of
 // two from 2 MiB here), mapped 2 MiB-aligned so that every page of the buffer can be a huge page.
+// Opt-in (PRETEXT_HUGE_PAGES=1, BufferPool): with THP defrag `madvise` a fault in such a region
+// compacts memory synchronously, which costs more than the TLB saves when memory is short.
 #include <stdint.h>
 #include <sys/mman.h>
 
 #define PRETEXT_HUGE_PAGE ((size_t)2 << 20)
-
-static int pretext_huge_pages_wanted(void) {
-    static int wanted = -1;
-    if (wanted < 0) {
-        const char *v = getenv("PRETEXT_HUGE_PAGES");
-        wanted = !(v != NULL && v[0] == '0');
-    }
-    return wanted;
-}
 
 void *pretext_huge_alloc(long bytes) {
     if (bytes <= 0 || (size_t)bytes % PRETEXT_HUGE_PAGE != 0) return NULL;
@@ -48,7 +41,7 @@ void *pretext_huge_alloc(long bytes) {
     size_t head = start - (uintptr_t)raw, tail = span - head - size;
     if (head > 0) munmap(raw, head);
     if (tail > 0) munmap((char *)start + size, tail);
-    if (pretext_huge_pages_wanted()) madvise((void *)start, size, MADV_HUGEPAGE);
+    madvise((void *)start, size, MADV_HUGEPAGE);
     return (void *)start;
 }
 

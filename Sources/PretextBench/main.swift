@@ -16,6 +16,9 @@ if args.contains("--help") {
     usage: pretext-bench [--only B1,B2,B3,B4,B5,B6,M,L] [--threads N] [--peer FILE.json]... [--data DIR]
       --peer   PyTorch timings measured in the same session (bench_peer.py --json FILE,
                Tests/Fixtures/bench_torch_models.py --json FILE); repeatable
+    environment: PRETEXT_BENCH_STEPS=1 prints every timed step of B3/B4 on stderr;
+      PRETEXT_HUGE_PAGES=1 puts tensor buffers from 2 MiB on transparent huge pages (default: off);
+      PRETEXT_GEMM_THREADING, PRETEXT_CONV, PRETEXT_CONV_WINOGRAD, PRETEXT_THREAD_POOL as in the README
     """)
     exit(0)
 }

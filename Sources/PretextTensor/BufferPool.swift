@@ -10,11 +10,21 @@ import Foundation
 /// system is an `munmap`, and the next step's fresh pages are zero-filled by the kernel one page
 /// fault at a time, which cost 11 % of a ViT step when the pool kept only 16 buffers per bucket.
 ///
-/// Buckets of 2 MiB and more are mapped on their own, 2 MiB-aligned, and advised onto transparent huge
-/// pages (`pretext_huge_alloc`): GEMM packing walks their rows one 4 KiB page each, and 2 MiB pages
-/// took B4 (MAE ViT-S/16, 2 threads) from ~1480 to ~1300 ms per step (README, session 23).
+/// With `PRETEXT_HUGE_PAGES=1`, buckets of 2 MiB and more are mapped on their own, 2 MiB-aligned, and
+/// advised onto transparent huge pages (`pretext_huge_alloc`): GEMM packing walks their rows one 4 KiB
+/// page each, and 2 MiB pages took B4 (MAE ViT-S/16, 2 threads) from 1328 to 1250 ms per step with
+/// memory to spare — but where memory is short each first fault compacts memory synchronously, and a
+/// whole `pretext-bench` process ran B3/B4 7-15 % slower, so it is not the default (README, session 23).
 public final class BufferPool: @unchecked Sendable {
-    public static let shared = BufferPool()
+    public static let shared = BufferPool(hugePages: ProcessInfo.processInfo.environment["PRETEXT_HUGE_PAGES"] == "1")
+
+    /// Large buckets on their own huge-page mappings; fixed for the pool's life, since it also decides
+    /// how a buffer is given back.
+    let hugePages: Bool
+
+    init(hugePages: Bool = false) {
+        self.hugePages = hugePages
+    }
 
     /// Upper bound on memory kept around while idle.
     public var maxPooledBytes = BufferPool.defaultMaxPooledBytes
@@ -55,14 +65,26 @@ public final class BufferPool: @unchecked Sendable {
             return (p, cap)
         }
         lock.unlock()
-        return (BufferPool.allocate(cap), cap)
+        return (allocate(cap), cap)
     }
 
     /// Buckets from this many floats (2 MiB) get their own huge-page mapping.
     static let hugeFloats = 1 << 19
 
-    private static func allocate(_ cap: Int) -> UnsafeMutablePointer<Float> {
-        if cap >= hugeFloats {
+    /// For `ssl-run --version` / `pretext-bench`: which pages the large tensor buffers get, and why.
+    static var pageDescription: String {
+        guard shared.hugePages else { return "tensor buffers on 4 KiB pages (PRETEXT_HUGE_PAGES=1 puts those from 2 MiB on transparent huge pages)" }
+        let path = "/sys/kernel/mm/transparent_hugepage/enabled"
+        let mode = (try? String(contentsOfFile: path, encoding: .utf8))
+            .flatMap { $0.split(separator: "[").dropFirst().first?.split(separator: "]").first }.map(String.init)
+        guard let mode, mode != "never" else {
+            return "tensor buffers from 2 MiB advised onto huge pages, but transparent huge pages are off (\(path) says \(mode ?? "nothing"))"
+        }
+        return "tensor buffers from 2 MiB advised onto transparent huge pages (PRETEXT_HUGE_PAGES=1, THP mode \(mode))"
+    }
+
+    private func allocate(_ cap: Int) -> UnsafeMutablePointer<Float> {
+        if hugePages && cap >= BufferPool.hugeFloats {
             guard let p = pretext_huge_alloc(cap * 4) else {
                 fatalError("out of memory: could not map \(cap * 4 >> 20) MiB for a tensor buffer; use a smaller batch size or free memory")
             }
@@ -72,8 +94,8 @@ public final class BufferPool: @unchecked Sendable {
         return raw.bindMemory(to: Float.self, capacity: cap)
     }
 
-    private static func deallocate(_ p: UnsafeMutablePointer<Float>, capacity: Int) {
-        if capacity >= hugeFloats {
+    private func deallocate(_ p: UnsafeMutablePointer<Float>, capacity: Int) {
+        if hugePages && capacity >= BufferPool.hugeFloats {
             pretext_huge_free(p, capacity * 4)
         } else {
             UnsafeMutableRawPointer(p).deallocate()
@@ -91,7 +113,7 @@ public final class BufferPool: @unchecked Sendable {
             return
         }
         lock.unlock()
-        BufferPool.deallocate(p, capacity: capacity)
+        deallocate(p, capacity: capacity)
     }
 
     /// Frees every pooled buffer (e.g. between benchmark cases).
@@ -101,7 +123,7 @@ public final class BufferPool: @unchecked Sendable {
         free = [:]
         pooledBytes = 0
         lock.unlock()
-        for (cap, list) in all { for p in list { BufferPool.deallocate(p, capacity: cap) } }
+        for (cap, list) in all { for p in list { deallocate(p, capacity: cap) } }
     }
 
     /// Runs `body` with a scratch buffer of `count` floats from the pool.

@@ -2,16 +2,20 @@ import Foundation
 import XCTest
 @testable import PretextTensor
 
-/// The pool's large buckets live on their own 2 MiB-aligned mappings advised onto transparent huge
-/// pages; these tests check the alignment, the reuse and the advice itself (`/proc/self/smaps`).
+/// With huge pages on (PRETEXT_HUGE_PAGES=1 for the shared pool), large buckets live on their own
+/// 2 MiB-aligned mappings advised onto transparent huge pages; these tests check the alignment, the
+/// reuse, the unmapping and the advice itself (`/proc/self/smaps`), and that the default pool does not.
 final class BufferPoolTests: XCTestCase {
     func testSmallAndLargeBucketsRoundTripAndAreReused() {
-        let pool = BufferPool()
+        for huge in [false, true] { roundTrip(BufferPool(hugePages: huge)) }
+    }
+
+    func roundTrip(_ pool: BufferPool) {
         for count in [10, 1000, BufferPool.hugeFloats - 1, BufferPool.hugeFloats, 3 << 19] {
             let (p, cap) = pool.acquire(count)
             XCTAssertGreaterThanOrEqual(cap, count)
             XCTAssertEqual(Int(bitPattern: p) % 64, 0, "count \(count): not 64-byte aligned")
-            if cap >= BufferPool.hugeFloats {
+            if pool.hugePages && cap >= BufferPool.hugeFloats {
                 XCTAssertEqual(Int(bitPattern: p) % (2 << 20), 0, "count \(count): a large bucket must be 2 MiB-aligned")
             }
             for i in stride(from: 0, to: cap, by: 997) { p[i] = Float(i) }
@@ -30,7 +34,7 @@ final class BufferPoolTests: XCTestCase {
 
     /// A buffer beyond the pool's bound goes back to the system at once (for a large one: `munmap`).
     func testLargeBufferBeyondTheBoundIsUnmapped() {
-        let pool = BufferPool()
+        let pool = BufferPool(hugePages: true)
         pool.maxPooledBytes = 0
         let (p, cap) = pool.acquire(BufferPool.hugeFloats)
         p[0] = 1
@@ -39,13 +43,19 @@ final class BufferPoolTests: XCTestCase {
         XCTAssertNil(Self.mapping(containing: p), "released beyond maxPooledBytes: unmapped")
     }
 
-    /// The kernel reports the advice (`hg` in the mapping's VmFlags, `THPeligible: 1`), unless THP is off on this machine
-    /// (`[never]`) or PRETEXT_HUGE_PAGES=0 is set.
+    /// The kernel reports the advice (`hg` in the mapping's VmFlags, `THPeligible: 1`), unless THP is off on
+    /// this machine (`[never]`); the default pool's large buffers are not advised.
     func testLargeBucketIsAdvisedOntoHugePages() throws {
         let mode = (try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8)) ?? "[never]"
         try XCTSkipIf(mode.contains("[never]"), "transparent huge pages are off on this machine")
-        try XCTSkipIf(ProcessInfo.processInfo.environment["PRETEXT_HUGE_PAGES"] == "0", "PRETEXT_HUGE_PAGES=0")
-        let pool = BufferPool()
+        let plain = BufferPool()
+        let (q, qCap) = plain.acquire(BufferPool.hugeFloats)
+        q[0] = 1
+        let plainFlags = Self.mapping(containing: q)?.split(separator: "\n").first { $0.hasPrefix("VmFlags:") }?.split(separator: " ") ?? []
+        XCTAssertFalse(plainFlags.contains("hg"), "the default pool must not advise huge pages")
+        plain.release(q, capacity: qCap)
+        plain.drain()
+        let pool = BufferPool(hugePages: true)
         let (big, bigCap) = pool.acquire(BufferPool.hugeFloats)
         let (small, smallCap) = pool.acquire(BufferPool.hugeFloats / 2)
         defer {

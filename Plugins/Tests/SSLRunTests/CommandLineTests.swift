@@ -101,6 +101,15 @@ final class CommandLineTests: XCTestCase {
         let badPool = try SSLRun.run(["--version"], env: ["PRETEXT_THREAD_POOL": "openmp", "PRETEXT_POOL_SPIN_US": "-3"])
         XCTAssertTrue(badPool.stderr.contains("PRETEXT_THREAD_POOL=openmp is not one of pool, dispatch; using pool"), badPool.all)
         XCTAssertTrue(badPool.stderr.contains("PRETEXT_POOL_SPIN_US=-3 is not a whole number of microseconds >= 0; using 100"), badPool.all)
+        // Which pages the large tensor buffers get: 4 KiB by default, huge pages on request (if the machine has them).
+        XCTAssertTrue(lines.contains("memory: tensor buffers on 4 KiB pages (PRETEXT_HUGE_PAGES=1 puts those from 2 MiB on transparent huge pages)"), r.stdout)
+        let thp = (try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8)) ?? ""
+        let huge = try SSLRun.run(["--version"], env: ["PRETEXT_HUGE_PAGES": "1"])
+        if thp.contains("[always]") || thp.contains("[madvise]") {
+            XCTAssertTrue(huge.stdout.contains("memory: tensor buffers from 2 MiB advised onto transparent huge pages (PRETEXT_HUGE_PAGES=1, THP mode "), huge.all)
+        } else {
+            XCTAssertTrue(huge.stdout.contains("transparent huge pages are off"), huge.all)
+        }
     }
 
     func testUnknownMethodBackboneAndKeyAreClearErrors() throws {

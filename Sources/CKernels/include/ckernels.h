@@ -49,7 +49,7 @@ void pretext_wino_gradout(const float *gy, float *dm, long k_count, long oh, lon
                           long tiles_w, long t0, long count, long ldt);
 
 // Large buffers (a multiple of 2 MiB) mapped 2 MiB-aligned and advised onto transparent huge pages
-// (memory.c); PRETEXT_HUGE_PAGES=0 keeps 4 KiB pages. NULL when the mapping fails.
+// (memory.c; BufferPool uses them with PRETEXT_HUGE_PAGES=1). NULL when the mapping fails.
 void *pretext_huge_alloc(long bytes);
 void pretext_huge_free(void *p, long bytes);
 

@@ -8,6 +8,7 @@ public enum KernelReport {
         let blas = BLASLibrary.status
         return [blas.cpuLine, blas.kernelLine, GemmThreading.description, "conv: " + ConvBackend.description,
                 "elementwise: GELU and ReLU in C for \(String(cString: pretext_ckernels_level())), other loops Swift (x86-64 baseline)",
-                "threads: \(Parallel.threads), loops on \(WorkerPool.description)"]
+                "threads: \(Parallel.threads), loops on \(WorkerPool.description)",
+                "memory: " + BufferPool.pageDescription]
     }
 }
