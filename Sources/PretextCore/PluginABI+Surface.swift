@@ -2,9 +2,9 @@
 // PRETEXT_UPDATE_ABI=1 swift test --disable-swift-testing --filter PluginABISurface
 extension PluginABI {
     /// The identity of the plugin-facing surface this framework was built from.
-    public static let hostVersion: Int32 = -1166028822
+    public static let hostVersion: Int32 = 1063343591
 
     /// The identity a plugin was compiled against (inlined into the plugin's own binary).
     @_alwaysEmitIntoClient
-    public static var compiledVersion: Int32 { -1166028822 }
+    public static var compiledVersion: Int32 { 1063343591 }
 }

@@ -16,7 +16,18 @@ import Foundation
 /// memory to spare — but where memory is short each first fault compacts memory synchronously, and a
 /// whole `pretext-bench` process ran B3/B4 7-15 % slower, so it is not the default (README, session 23).
 public final class BufferPool: @unchecked Sendable {
-    public static let shared = BufferPool(hugePages: ProcessInfo.processInfo.environment["PRETEXT_HUGE_PAGES"] == "1")
+    public static let shared = BufferPool(hugePages: hugePagesRequested())
+
+    /// PRETEXT_HUGE_PAGES: "1" on, unset / "" / "0" off; anything else warns and stays off.
+    static func hugePagesRequested() -> Bool {
+        switch ProcessInfo.processInfo.environment["PRETEXT_HUGE_PAGES"] ?? "" {
+        case "1": return true
+        case "", "0": return false
+        case let other:
+            FileHandle.standardError.write(Data("warning: PRETEXT_HUGE_PAGES=\(other) is not one of 0, 1; using 0 (4 KiB pages)\n".utf8))
+            return false
+        }
+    }
 
     /// Large buckets on their own huge-page mappings; fixed for the pool's life, since it also decides
     /// how a buffer is given back.

@@ -110,6 +110,10 @@ final class CommandLineTests: XCTestCase {
         } else {
             XCTAssertTrue(huge.stdout.contains("transparent huge pages are off"), huge.all)
         }
+        let badHuge = try SSLRun.run(["--version"], env: ["PRETEXT_HUGE_PAGES": "yes"])
+        XCTAssertEqual(badHuge.status, 0, badHuge.all)
+        XCTAssertTrue(badHuge.stderr.contains("PRETEXT_HUGE_PAGES=yes is not one of 0, 1; using 0 (4 KiB pages)"), badHuge.all)
+        XCTAssertTrue(badHuge.stdout.contains("memory: tensor buffers on 4 KiB pages"), badHuge.all)
     }
 
     func testUnknownMethodBackboneAndKeyAreClearErrors() throws {
