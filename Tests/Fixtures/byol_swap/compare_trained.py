@@ -39,8 +39,6 @@ def lightly_run(path):
                                  ("target_backbone.", tbb, True), ("target_projection.", tproj, False)):
         for k, v in sd.items():
             out[prefix + (lightly_backbone_name(k) if backbone else k)] = v
-    names = [n for n in out if out[n].is_floating_point() and "running" not in n and
-             not n.startswith("target")]
     # SGD's state is indexed in the order lightly_resumable.build() handed the parameters over: backbone, then the
     # projection head, then the prediction head, as Pretext's (same count checked below).
     state = ck["optimizer"]["state"]
@@ -51,7 +49,6 @@ def lightly_run(path):
     assert len(order) == len(state), (len(order), len(state))
     for i, n in enumerate(order):
         out[n + ".momentum_buffer"] = state[i]["momentum_buffer"]
-    del names
     return out
 
 
