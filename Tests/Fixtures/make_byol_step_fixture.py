@@ -21,6 +21,9 @@ from lightly.models.utils import deactivate_requires_grad, update_momentum
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "peer"))
 import lightly_knn  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "byol_swap"))
+from knn_eval import pretext_key  # noqa: E402
+
 torch.manual_seed(3)
 bb = lightly_knn.backbone(0.125)
 proj, pred = BYOLProjectionHead(64, 48, 24), BYOLPredictionHead(24, 48, 24)
@@ -31,16 +34,7 @@ for m in (proj, pred):  # non-trivial batch-norm affine parameters
 bb_m, proj_m = lightly_knn.momentum_copy(bb, proj)
 
 
-def pretext_backbone_key(k):
-    """lightly_knn's Sequential indices → torchvision / Pretext names."""
-    i, rest = k.split(".", 1)
-    i = int(i)
-    if i == 0:
-        return "conv1." + rest
-    if i == 1:
-        return "bn1." + rest
-    layer, block = (i - 3) // 2 + 1, (i - 3) % 2
-    return f"layer{layer}.{block}.{rest}"
+pretext_backbone_key = pretext_key  # lightly_knn's Sequential indices → torchvision / Pretext names
 
 
 def state(prefix_bb, prefix_proj, prefix_pred, b, p, q):

@@ -15,20 +15,14 @@ BYOL row, not a test.
 import argparse
 import re
 
+import os
+import sys
+
 import torch
 from safetensors.torch import load_file
 
-
-def lightly_backbone_name(key):
-    """torchvision-style name of a key of Lightly's nn.Sequential(*list(resnet.children())[:-1]) backbone."""
-    i, rest = key.split(".", 1)
-    i = int(i)
-    if i == 0:
-        return "conv1." + rest
-    if i == 1:
-        return "bn1." + rest
-    layer, block = divmod(i - 3, 2)
-    return f"layer{layer + 1}.{block}.{rest}"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from knn_eval import pretext_key  # noqa: E402
 
 
 def lightly_run(path):
@@ -38,7 +32,7 @@ def lightly_run(path):
     for prefix, sd, backbone in (("backbone.", bb, True), ("projection.", proj, False), ("prediction.", pred, False),
                                  ("target_backbone.", tbb, True), ("target_projection.", tproj, False)):
         for k, v in sd.items():
-            out[prefix + (lightly_backbone_name(k) if backbone else k)] = v
+            out[prefix + (pretext_key(k) if backbone else k)] = v
     # SGD's state is indexed in the order lightly_resumable.build() handed the parameters over: backbone, then the
     # projection head, then the prediction head, as Pretext's (same count checked below).
     state = ck["optimizer"]["state"]

@@ -1,10 +1,21 @@
 """knn_eval.py BACKBONE.safetensors: kNN-20/200 of a ResNet-18 width 0.25 backbone saved under Pretext keys (optionally
-prefixed backbone.), scored with lightly_knn.knn. `resnet_from_pretext(weights)` is the key mapping, also used by
-../swav_collapse_check.py."""
+prefixed backbone.), scored with lightly_knn.knn. `resnet_from_pretext(weights)` is the key mapping (also used by ../swav_collapse_check.py),
+`pretext_key` the other way (compare_trained.py, ../make_byol_step_fixture.py)."""
 import os, sys, re, torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "shared", "peer")); import lightly_knn
 TR = os.environ.get("CIFAR_TRAIN", "../shared/data/cifar10/train"); TE = os.environ.get("CIFAR_TEST", "../shared/data/cifar10/test")
 from safetensors.torch import load_file
+
+
+def pretext_key(k):
+    """Pretext's (torchvision's) name for key `k` of lightly_knn.backbone's nn.Sequential (0 conv, 1 bn, 3-10 blocks)."""
+    i, rest = k.split(".", 1)
+    i = int(i)
+    if i == 0:
+        return "conv1." + rest
+    if i == 1:
+        return "bn1." + rest
+    return f"layer{(i - 3) // 2 + 1}.{(i - 3) % 2}.{rest}"
 
 
 def resnet_from_pretext(weights):
