@@ -13,9 +13,8 @@ tensors of one kind over the layers (e.g. every bn weight of the online backbone
 BYOL row, not a test.
 """
 import argparse
-import re
-
 import os
+import re
 import sys
 
 import torch
@@ -33,15 +32,13 @@ def lightly_run(path):
                                  ("target_backbone.", tbb, True), ("target_projection.", tproj, False)):
         for k, v in sd.items():
             out[prefix + (pretext_key(k) if backbone else k)] = v
-    # SGD's state is indexed in the order lightly_resumable.build() handed the parameters over: backbone, then the
-    # projection head, then the prediction head, as Pretext's (same count checked below).
+    # SGD's state is indexed in the order lightly_resumable.build() handed the parameters over — backbone, projection
+    # head, prediction head — which is the order `out` was filled in (same count checked below).
     state = ck["optimizer"]["state"]
     params = [n for n in out if n.startswith(("backbone.", "projection.", "prediction.")) and "running" not in n
               and "num_batches" not in n]
-    order = ([n for n in params if n.startswith("backbone.")] + [n for n in params if n.startswith("projection.")]
-             + [n for n in params if n.startswith("prediction.")])
-    assert len(order) == len(state), (len(order), len(state))
-    for i, n in enumerate(order):
+    assert len(params) == len(state), (len(params), len(state))
+    for i, n in enumerate(params):
         out[n + ".momentum_buffer"] = state[i]["momentum_buffer"]
     return out
 
